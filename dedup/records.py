@@ -36,11 +36,17 @@ class Document:
 
 @dataclass(frozen=True)
 class Passage:
-    """A sentence of a document's cleaned body, with its content tokens."""
+    """A sentence of a document's cleaned body, with its content-word stems.
+
+    ``names`` flags the stems that are names or numbers (capitalized inside the
+    sentence, or containing a digit): facts any report of the event repeats,
+    weaker evidence of copying than the common words around them.
+    """
 
     index: int
     text: str
     tokens: tuple[str, ...]
+    names: tuple[bool, ...]
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,18 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Alignment:
-    """Two passages judged to carry the same text, with their similarity (0-1)."""
+    """Two passages judged to carry the same sentence, copied or paraphrased.
+
+    ``score`` is their TF-IDF cosine (0-1); ``phrases`` the rare word pairs they
+    share, the evidence that one was written from the other.
+    """
 
     a_index: int
     b_index: int
     a_text: str
     b_text: str
     score: float
+    phrases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ class Match:
             paraphrase_distance=self.paraphrase_distance,
             linked=self.linked,
             alignments=tuple(
-                Alignment(x.b_index, x.a_index, x.b_text, x.a_text, x.score) for x in self.alignments
+                Alignment(x.b_index, x.a_index, x.b_text, x.a_text, x.score, x.phrases) for x in self.alignments
             ),
         )
 

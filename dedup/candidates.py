@@ -1,0 +1,87 @@
+"""Candidate pairs from LSH banding of MinHash signatures, at document and passage level.
+
+Banding is done on whole signature matrices with numpy (sort the band keys, pair
+neighbours with equal keys), which is deterministic and bounds fan-out: a bucket
+larger than ``max_bucket`` is a stock phrase shared by too many texts to be
+evidence of copying, and yields no pairs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from dedup.config import CandidateConfig
+from dedup.signature import EMPTY
+from dedup.shingle import POSITION_MULTIPLIERS
+
+
+@lru_cache(maxsize=32)
+def band_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows (b, r) minimizing the false positive + false negative areas around ``threshold``."""
+    grid = np.linspace(0.0, 1.0, 1001)
+    best, best_err = (1, num_perm), np.inf
+    for r in range(1, num_perm + 1):
+        b = num_perm // r
+        collide = 1.0 - (1.0 - grid**r) ** b
+        fp = np.trapezoid(np.where(grid < threshold, collide, 0.0), grid)
+        fn = np.trapezoid(np.where(grid >= threshold, 1.0 - collide, 0.0), grid)
+        if fp + fn < best_err:
+            best, best_err = (b, r), fp + fn
+    return best
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One uint64 key per (row, band): a hash of the band's ``rows`` signature values."""
+    keys = np.zeros((sigs.shape[0], bands), dtype=np.uint64)
+    for k in range(rows):
+        keys += sigs[:, k : bands * rows : rows] * POSITION_MULTIPLIERS[k % len(POSITION_MULTIPLIERS)]
+        keys ^= keys >> np.uint64(29)
+    return keys
+
+
+def bucket_pairs(keys: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Pairs (i, j), i < j, of rows sharing a key in any band; buckets over ``max_bucket`` skipped."""
+    found: list[np.ndarray] = []
+    for band in range(keys.shape[1]):
+        column = keys[:, band]
+        order = np.argsort(column, kind="stable")
+        sorted_keys = column[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        sizes = np.diff(np.r_[starts, sorted_keys.size])
+        ok = np.repeat((sizes >= 2) & (sizes <= max_bucket), sizes)
+        members, group = order[ok], np.repeat(np.arange(starts.size), sizes)[ok]
+        for d in range(1, max_bucket):
+            same = group[d:] == group[:-d]
+            if not same.any():
+                break
+            found.append(np.stack([members[:-d][same], members[d:][same]], axis=1))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(found), axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def lsh_pairs(sigs: np.ndarray, threshold: float, max_bucket: int) -> np.ndarray:
+    """Row pairs whose signatures collide in a band tuned to ``threshold``; empty rows never pair."""
+    if sigs.shape[0] < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    bands, rows = band_params(threshold, sigs.shape[1])
+    keep = np.flatnonzero(sigs[:, 0] != EMPTY)
+    pairs = bucket_pairs(band_keys(sigs[keep], bands, rows), max_bucket)
+    return keep[pairs]
+
+
+def document_pairs(doc_sigs: np.ndarray, passage_sigs: np.ndarray, passage_owner: np.ndarray,
+                   config: CandidateConfig) -> dict[tuple[int, int], str]:
+    """Candidate document pairs with how each was found (``document``, ``passage`` or both)."""
+    found: dict[tuple[int, int], str] = {}
+    for i, j in lsh_pairs(doc_sigs, config.doc_threshold, config.max_bucket).tolist():
+        found[(i, j)] = "document"
+    passage = lsh_pairs(passage_sigs, config.passage_threshold, config.max_bucket)
+    owners = np.sort(passage_owner[passage], axis=1)
+    owners = np.unique(owners[owners[:, 0] != owners[:, 1]], axis=0)
+    for i, j in owners.tolist():
+        found[(i, j)] = "document+passage" if (i, j) in found else "passage"
+    return dict(sorted(found.items()))

@@ -1,0 +1,101 @@
+"""Small configuration dataclasses, one per stage, with the defaults we defend in benchmarks/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class NormalizeConfig:
+    """Cleaning and segmentation.
+
+    ``boilerplate_min_docs``: a short line seen in at least this many documents is
+    page chrome (menus, share buttons, section names), not content.
+    ``boilerplate_max_words``: only lines up to this length are candidates for that
+    rule, so a wire sentence reprinted by many outlets is never stripped as chrome.
+    ``min_passage_words``: shorter sentences carry too little to align on.
+    """
+
+    boilerplate_min_docs: int = 3
+    boilerplate_max_words: int = 12
+    min_passage_words: int = 5
+
+
+@dataclass(frozen=True)
+class SignatureConfig:
+    """MinHash signing: ``num_perm`` permutations from a seeded generator.
+
+    ``doc_shingle``: word n-gram length at document level (5 keeps chance overlap
+    of common phrases near zero). Passages are signed on their content-word stems,
+    since a rewritten sentence keeps its rare words but rarely a 5-word run.
+    """
+
+    num_perm: int = 128
+    seed: int = 1
+    doc_shingle: int = 5
+
+
+@dataclass(frozen=True)
+class CandidateConfig:
+    """LSH banding.
+
+    ``doc_threshold``: Jaccard where a document pair becomes likely to collide.
+    ``passage_threshold``: the same for two passages' content-stem sets; low, since
+    a paraphrased sentence keeps only part of its words (verification decides).
+    ``max_bucket``: a bucket holding more passages than this is boilerplate-like
+    (a stock phrase every outlet uses) and yields no pairs, which bounds fan-out.
+    """
+
+    doc_threshold: float = 0.3
+    passage_threshold: float = 0.15
+    max_bucket: int = 50
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """Pair verification and the link decision.
+
+    ``align_threshold``: TF-IDF cosine over content stems above which two passages
+    may be the same sentence.
+    ``verbatim_score``: cosine above which an aligned passage is a copy by itself.
+    ``min_phrase_evidence``: below verbatim, an aligned passage counts as reused
+    only if the rare word pairs it shares (not names alone) weigh this much, in
+    summed IDF: independent reports of one event share names and numbers, a
+    rewrite also keeps the writer's word combinations.
+    ``min_reused``: reused passages needed for a link; one shared sentence can
+    be a common quote or fact, several are shared text.
+    ``syndication_containment``: word 5-gram containment of either document in
+    the other above which the pair is linked whatever the passages say.
+    """
+
+    align_threshold: float = 0.4
+    verbatim_score: float = 0.9
+    min_phrase_evidence: float = 10.0
+    min_reused: int = 2
+    syndication_containment: float = 0.5
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    """Labelling within a cluster.
+
+    A member is a syndicated copy of its source when at least
+    ``syndicated_containment`` of its word 5-grams are found there (chrome is gone
+    by now and truncation keeps containment high), or when passages copied nearly
+    verbatim cover ``syndicated_reuse`` of its content (house-style edits break
+    5-grams but not sentences). Anything less is a rewrite.
+    """
+
+    syndicated_containment: float = 0.6
+    syndicated_reuse: float = 0.8
+
+
+@dataclass(frozen=True)
+class Config:
+    """All stage configs; each stage receives only its own."""
+
+    normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    signature: SignatureConfig = field(default_factory=SignatureConfig)
+    candidates: CandidateConfig = field(default_factory=CandidateConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    label: LabelConfig = field(default_factory=LabelConfig)

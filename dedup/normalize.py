@@ -1,0 +1,175 @@
+"""Normalization, page-chrome stripping and segmentation into passages.
+
+Two copies of one wire story under different outlets' chrome must look alike after
+this stage: Unicode and typography are folded, chrome lines are dropped, and the
+body is cut into sentences that carry their content-word stems.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import snowballstemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from dedup.config import NormalizeConfig
+from dedup.records import Document, Passage, Prepared
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+        "\u2022": " ", "\u25cf": " ", "\u25aa": " ", "\u00b7": " ",
+        "\u00a0": " ", "\u200b": "", "\ufeff": "", "\u00ad": "",
+    }
+)
+_SPACES = re.compile(r"[ \t\f\v]+")
+_WORD = re.compile(r"[a-z0-9]+(?:['.,-][a-z0-9]+)*")
+_CASED_WORD = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*")
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "said", "says", "say", "mr", "ms", "mrs"}
+
+# Whole lines that are page furniture, not reporting.
+_CHROME = re.compile(
+    r"""^(?:
+        short\s*url | follow(?:\s+us)?(?:\s+on\s+\w+)? | share(?:\s+this)?(?:\s+\w+)? | tweet | email | print
+      | advertisement | sponsored(?:\s+content)? | read\s+more | related(?:\s+\w+)? | more\s+stories?
+      | enter | keywords | background | subscribe(?:\s+.*)? | sign\s+up\b.* | .*\bnewsletter\b.*
+      | (?:updated|published|posted|last\s+modified)\b.{0,60} | .*\ball\s+rights\s+reserved\b.*
+      | (?:©|\(c\)|copyright)\b.* | click\s+here\b.* | (?:by|author:?)\s+[\w .'-]{2,60}
+      | source\s*[»:>].* | .{0,160}\bcontributed\s+to\s+this\s+report\.?
+      | (?:image|photo|picture|video|file\s+photo)\s*(?:credit)?\s*:.*
+      | with\s+(?:post\s+)?wires?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A photo caption ends with its agency credit in parentheses: "... (AFP)".
+_CAPTION = re.compile(r"\((?:[A-Z][A-Za-z]*[ /.&]?){1,4}\)\s*$")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen brig col lt maj capt sgt cmdr adm gov sen rep rev st jr sr "
+    "jan feb mar apr jun jul aug sep sept oct nov dec no vs inc corp co ltd dept est approx fig".split()
+)
+# A possible sentence end: terminal punctuation, closing quotes, space, then a capital or digit.
+_BOUNDARY = re.compile(r"""[.!?]["')\]]*\s+(?=["'(\[]?[A-Z0-9])""")
+_LAST_WORD = re.compile(r"(\w+)\.$")
+
+
+def clean_text(text: str) -> str:
+    """Fold Unicode (NFKC), typographic quotes and dashes, bullets and runs of spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def line_key(line: str) -> str:
+    """The form under which two lines count as the same line (case and punctuation folded)."""
+    return " ".join(_WORD.findall(line.lower()))
+
+
+def is_chrome(line: str) -> bool:
+    """Whether a cleaned line is generic page furniture (share buttons, credits, captions)."""
+    if _CHROME.match(line):
+        return True
+    return bool(_CAPTION.search(line)) and len(line.split()) <= 40 and not line.endswith(('."', ".)"))
+
+
+def find_boilerplate(texts: Iterable[str], config: NormalizeConfig) -> frozenset[str]:
+    """Line keys of short lines repeated across many documents: corpus-specific chrome."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        keys = {line_key(line) for line in clean_text(text).split("\n")}
+        counts.update(k for k in keys if k and len(k.split()) <= config.boilerplate_max_words)
+    return frozenset(k for k, n in counts.items() if n >= config.boilerplate_min_docs)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; numbers and hyphenated words are kept whole."""
+    return _WORD.findall(text.lower())
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=1 << 18)
+def stem(word: str) -> str:
+    """The Snowball (Porter2) stem of a word, memoized: the vocabulary is small."""
+    return _stemmer().stemWord(word)
+
+
+def _is_content(word: str) -> bool:
+    return word not in _STOP and len(word) > 1
+
+
+def content_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Stems of the content words: stop words and one-letter tokens dropped."""
+    return tuple(stem(w) for w in tokens if _is_content(w))
+
+
+def passage_tokens(sentence: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """Content stems of a sentence and, for each, whether it is a name or number."""
+    stems: list[str] = []
+    names: list[bool] = []
+    for position, word in enumerate(_CASED_WORD.findall(sentence)):
+        lower = word.lower()
+        if not _is_content(lower):
+            continue
+        stems.append(stem(lower))
+        names.append(any(c.isdigit() for c in word) or (position > 0 and word[0].isupper()))
+    return tuple(stems), tuple(names)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of one paragraph; abbreviations and initials do not end a sentence."""
+    sentences: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(paragraph):
+        head = paragraph[start : m.start() + 1]
+        last = _LAST_WORD.search(head)
+        if last and (last.group(1).lower() in _ABBREVIATIONS or len(last.group(1)) == 1):
+            continue
+        sentences.append(paragraph[start : m.end()].strip())
+        start = m.end()
+    sentences.append(paragraph[start:].strip())
+    return [s for s in sentences if s]
+
+
+def body_lines(text: str, boilerplate: frozenset[str]) -> list[str]:
+    """The content lines of a document: chrome, corpus boilerplate and repeats removed."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for line in clean_text(text).split("\n"):
+        key = line_key(line)
+        if not key or key in seen or key in boilerplate or is_chrome(line):
+            continue
+        seen.add(key)
+        kept.append(line)
+    return kept
+
+
+def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig) -> Prepared:
+    """Clean a document and cut its body into passages (sentences with enough content)."""
+    lines = body_lines(doc.text, boilerplate)
+    passages: list[Passage] = []
+    for line in lines:
+        for sentence in split_sentences(line):
+            tokens = words(sentence)
+            if len(tokens) < config.min_passage_words:
+                continue
+            stems, names = passage_tokens(sentence)
+            passages.append(Passage(len(passages), sentence, stems, names))
+    body = "\n".join(lines)
+    return Prepared(doc=doc, body=body, passages=tuple(passages), words=tuple(words(body)))
+
+
+def prepare_corpus(docs: Sequence[Document], config: NormalizeConfig) -> list[Prepared]:
+    """Prepare every document against the boilerplate learned from the whole corpus."""
+    boilerplate = find_boilerplate((d.text for d in docs), config)
+    return [prepare(d, boilerplate, config) for d in docs]

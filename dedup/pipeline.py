@@ -1,0 +1,127 @@
+"""The stages in order: prepare, sign, find candidates, verify, label."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dedup.background import Background, load_background
+from dedup.candidates import document_pairs
+from dedup.cluster import label_corpus
+from dedup.config import Config
+from dedup.normalize import prepare_corpus
+from dedup.records import Cluster, Document, Match, Prepared, Verdict
+from dedup.shingle import shingle_set, token_hashes
+from dedup.signature import signatures
+from dedup.verify import Features, Scorer, verify
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a clustering run found.
+
+    ``verdicts`` follow the input order; ``matches`` are every verified candidate
+    pair (linked or not); ``skipped`` are the ids of documents with no text.
+    """
+
+    verdicts: tuple[Verdict, ...]
+    clusters: tuple[Cluster, ...]
+    matches: tuple[Match, ...]
+    skipped: tuple[str, ...] = ()
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """The scores of one pair of texts from ``score_pairs``."""
+
+    id: str
+    match: Match
+
+    @property
+    def score(self) -> float:
+        return self.match.score
+
+
+def sign(docs: Sequence[Prepared], config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Document signatures (word n-grams), passage signatures (content stems) and each passage's document."""
+    doc_sets = [shingle_set(d.words, config.signature.doc_shingle) for d in docs]
+    passage_sets = [np.unique(token_hashes(p.tokens)) for d in docs for p in d.passages]
+    owner = np.repeat(np.arange(len(docs)), [len(d.passages) for d in docs])
+    return signatures(doc_sets, config.signature), signatures(passage_sets, config.signature), owner
+
+
+def fit_scorer(docs: Sequence[Prepared], background: Background | None) -> Scorer:
+    """A TF-IDF scorer fitted on the corpus, over the shipped background model unless one is given."""
+    return Scorer(background if background is not None else load_background()).fit(docs)
+
+
+def cluster_documents(
+    docs: Iterable[Document], config: Config = Config(), background: Background | None = None
+) -> Result:
+    """Find wire-origin clusters in a corpus and label every document in them."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[f"seconds_{stage}"] = round(now - clock, 4)
+        clock = now
+
+    all_docs = list(docs)
+    prepared = [p for p in prepare_corpus(all_docs, config.normalize)]
+    skipped = tuple(p.id for p in prepared if not p.words)
+    prepared = [p for p in prepared if p.words]
+    lap("prepare")
+    doc_sigs, passage_sigs, owner = sign(prepared, config)
+    lap("sign")
+    pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
+    lap("candidates")
+    scorer = fit_scorer(prepared, background)
+    features: dict[int, Features] = {}
+
+    def feats(i: int) -> Features:
+        if i not in features:
+            features[i] = scorer.features(prepared[i])
+        return features[i]
+
+    matches = tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in pairs)
+    lap("verify")
+    verdicts, clusters = label_corpus([p.doc for p in prepared], matches, config.label)
+    lap("label")
+    stats = {
+        "documents": len(all_docs),
+        "skipped": len(skipped),
+        "passages": int(owner.size),
+        "candidates": len(pairs),
+        "links": sum(m.linked for m in matches),
+        "clusters": sum(len(c.members) > 1 for c in clusters),
+        **timings,
+    }
+    return Result(tuple(verdicts), tuple(clusters), matches, skipped, stats)
+
+
+def compare_documents(
+    a: Document, b: Document, config: Config = Config(), background: Background | None = None
+) -> Match:
+    """Verify one pair directly, whatever LSH would have said."""
+    pa, pb = prepare_corpus([a, b], config.normalize)
+    scorer = fit_scorer([pa, pb], background)
+    return verify(pa, pb, scorer.features(pa), scorer.features(pb), config.verify)
+
+
+def score_pairs(
+    pairs: Iterable[tuple[str, str, str]], config: Config = Config(), background: Background | None = None
+) -> Iterator[PairScore]:
+    """Score many (id, text_a, text_b) pairs; IDF is fitted on all their texts at once."""
+    rows = list(pairs)
+    docs = [Document(f"{pid}/{side}", text) for pid, a, b in rows for side, text in (("a", a), ("b", b))]
+    prepared = prepare_corpus(docs, config.normalize)
+    scorer = fit_scorer(prepared, background)
+    for k, (pid, _, _) in enumerate(rows):
+        pa, pb = prepared[2 * k], prepared[2 * k + 1]
+        yield PairScore(pid, verify(pa, pb, scorer.features(pa), scorer.features(pb), config.verify))

@@ -1,0 +1,168 @@
+"""Verification of candidate pairs: shingle overlap, TF-IDF cosine and passage alignment.
+
+A pair is linked when it shares text: a long verbatim overlap (containment of
+word 5-grams), or several passages aligned as the same sentence, copied or
+paraphrased, covering enough of one document. Topic alone never links: two
+articles on one event share names, but not sentence after sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize as l2_normalize
+
+from dedup.background import EMPTY_BACKGROUND, Background
+from dedup.config import SignatureConfig, VerifyConfig
+from dedup.normalize import content_tokens
+from dedup.records import Alignment, Match, Passage, Prepared
+from dedup.shingle import overlap, shingle_set
+
+
+def _identity(tokens: Sequence[str]) -> Sequence[str]:
+    return tokens
+
+
+@dataclass(frozen=True)
+class Features:
+    """What verification needs of one document, computed once."""
+
+    shingles: np.ndarray
+    passages: sp.csr_matrix
+    weights: np.ndarray
+    vector: sp.csr_matrix
+    phrases: tuple[dict[tuple[str, str], float], ...]
+
+
+class Scorer:
+    """TF-IDF over content-word stems, with document frequencies from the corpus plus a background model.
+
+    Attributes set by ``fit``: ``vocabulary_`` (stem -> column) and ``idf_``.
+    """
+
+    def __init__(self, background: Background = EMPTY_BACKGROUND, shingle: int = 5) -> None:
+        self.background = background
+        self.shingle = shingle
+
+    def fit(self, docs: Sequence[Prepared]) -> Scorer:
+        """Learn the vocabulary and IDF from the corpus' documents."""
+        counter = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float64)
+        counts = counter.fit_transform([content_tokens(d.words) for d in docs])
+        self.vocabulary_: dict[str, int] = counter.vocabulary_
+        df_corpus = np.asarray(counts.sum(axis=0)).ravel()
+        df_bg = np.zeros(len(self.vocabulary_))
+        for stem, col in self.vocabulary_.items():
+            df_bg[col] = self.background.df.get(stem, 0)
+        n = len(docs) + self.background.n_docs
+        self.idf_ = np.log((1.0 + n) / (1.0 + df_corpus + df_bg)) + 1.0
+        return self
+
+    def _tfidf(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        rows, cols, vals = [], [], []
+        for r, tokens in enumerate(token_lists):
+            ids, tf = np.unique([self.vocabulary_[t] for t in tokens if t in self.vocabulary_], return_counts=True)
+            rows.append(np.full(ids.size, r))
+            cols.append(ids)
+            vals.append((1.0 + np.log(tf)) * self.idf_[ids] if ids.size else np.empty(0))
+        shape = (len(token_lists), len(self.idf_))
+        if not rows:
+            return sp.csr_matrix(shape)
+        m = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
+        return m
+
+    def idf(self, stem: str) -> float:
+        """IDF of a stem; an unseen stem is as rare as the rarest."""
+        col = self.vocabulary_.get(stem)
+        return float(self.idf_[col]) if col is not None else float(self.idf_.max(initial=1.0))
+
+    def phrases(self, passage: Passage) -> dict[tuple[str, str], float]:
+        """Adjacent content-stem pairs of a passage that are not two names, weighted by their rarer-word IDF."""
+        t, names = passage.tokens, passage.names
+        return {
+            (t[i], t[i + 1]): min(self.idf(t[i]), self.idf(t[i + 1]))
+            for i in range(len(t) - 1)
+            if not (names[i] and names[i + 1])
+        }
+
+    def features(self, doc: Prepared) -> Features:
+        """Shingles, l2-normalized passage and document vectors, passage weights and phrases."""
+        if not hasattr(self, "idf_"):
+            raise RuntimeError("Scorer is not fitted: call fit(documents) first")
+        passages = self._tfidf([p.tokens for p in doc.passages])
+        return Features(
+            shingles=shingle_set(doc.words, self.shingle),
+            passages=l2_normalize(passages),
+            weights=np.asarray(passages.sum(axis=1)).ravel(),
+            vector=l2_normalize(self._tfidf([content_tokens(doc.words)])),
+            phrases=tuple(self.phrases(p) for p in doc.passages),
+        )
+
+
+def align(a: Features, b: Features, threshold: float) -> list[tuple[int, int, float]]:
+    """Greedy one-to-one alignment of passages whose cosine reaches ``threshold``, best first."""
+    if a.passages.shape[0] == 0 or b.passages.shape[0] == 0:
+        return []
+    sim = (a.passages @ b.passages.T).toarray()
+    ii, jj = np.nonzero(sim >= threshold)
+    order = np.lexsort((jj, ii, -sim[ii, jj]))
+    used_a, used_b, pairs = set(), set(), []
+    for k in order:
+        i, j = int(ii[k]), int(jj[k])
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            pairs.append((i, j, float(min(sim[i, j], 1.0))))
+    return sorted(pairs)
+
+
+def _reuse(weights: np.ndarray, aligned: np.ndarray, scores: np.ndarray) -> float:
+    total = weights.sum()
+    return float((weights[aligned] * scores).sum() / total) if total > 0 else 0.0
+
+
+def reused_passages(fa: Features, fb: Features, config: VerifyConfig) -> list[tuple[int, int, float, list[str]]]:
+    """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
+    found = []
+    for i, j, score in align(fa, fb, config.align_threshold):
+        shared = fa.phrases[i].keys() & fb.phrases[j].keys()
+        evidence = sum(fa.phrases[i][k] for k in shared)
+        if score >= config.verbatim_score or evidence >= config.min_phrase_evidence:
+            found.append((i, j, score, sorted(f"{x} {y}" for x, y in shared)))
+    return found
+
+
+def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyConfig) -> Match:
+    """Score one pair and decide whether it shares text."""
+    common = overlap(fa.shingles, fb.shingles)
+    union = fa.shingles.size + fb.shingles.size - common
+    cont_ab = common / fa.shingles.size if fa.shingles.size else 0.0
+    cont_ba = common / fb.shingles.size if fb.shingles.size else 0.0
+    cosine = float((fa.vector @ fb.vector.T).toarray()[0, 0]) if fa.vector.nnz and fb.vector.nnz else 0.0
+    reused = reused_passages(fa, fb, config)
+    ia = np.array([r[0] for r in reused], dtype=np.int64)
+    ib = np.array([r[1] for r in reused], dtype=np.int64)
+    scores = np.array([r[2] for r in reused])
+    reuse_ab = _reuse(fa.weights, ia, scores)
+    reuse_ba = _reuse(fb.weights, ib, scores)
+    containment = max(cont_ab, cont_ba)
+    linked = containment >= config.syndication_containment or len(reused) >= config.min_reused
+    return Match(
+        a=a.id,
+        b=b.id,
+        jaccard=common / union if union else 0.0,
+        containment_ab=cont_ab,
+        containment_ba=cont_ba,
+        cosine=cosine,
+        reuse_ab=reuse_ab,
+        reuse_ba=reuse_ba,
+        score=max(containment, reuse_ab, reuse_ba),
+        paraphrase_distance=1.0 - float(scores.mean()) if reused else 1.0,
+        linked=linked,
+        alignments=tuple(
+            Alignment(i, j, a.passages[i].text, b.passages[j].text, s, tuple(p)) for i, j, s, p in reused
+        ),
+    )

@@ -1,0 +1,315 @@
+"""Tests for dedup.readers: every input format, and one test per kind of bad input."""
+
+from __future__ import annotations
+
+import builtins
+import gzip
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup.errors import InputError
+from dedup.readers import READERS, read_corpus
+from dedup.records import Document
+
+FIXTURES = Path(__file__).parent / "fixtures" / "readers"
+
+
+def write_jsonl(path: Path, *records: Any) -> str:
+    """Write one JSON value per line (strings are written verbatim) and return the path."""
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def read_error(paths: list[str], **kwargs: Any) -> InputError:
+    """The InputError raised when reading ``paths``."""
+    with pytest.raises(InputError) as info:
+        read_corpus(paths, **kwargs)
+    return info.value
+
+
+# --- formats -----------------------------------------------------------------
+
+
+def test_txt_directory_sorted_with_titles_and_only_txt_files() -> None:
+    folder = FIXTURES / "articles"
+    docs = read_corpus([str(folder)])
+    assert [d.id for d in docs] == ["ap-001", "local-002"]
+    first, second = docs
+    assert first.title == "Storm hits coast"
+    assert first.text == (folder / "ap-001.txt").read_text(encoding="utf-8")
+    assert first.origin == str(folder / "ap-001.txt")
+    assert second.title == "Storm batters coast"
+    assert (first.outlet, first.url, first.published) == (None, None, None)
+
+
+def test_single_txt_file_strips_bom(tmp_path: Path) -> None:
+    path = tmp_path / "wire.story.txt"
+    path.write_bytes("\ufeffHeadline\nBody text.\n".encode())
+    [doc] = read_corpus([str(path)])
+    assert doc == Document(
+        id="wire.story", text="Headline\nBody text.\n", title="Headline", origin=str(path)
+    )
+
+
+def test_txt_file_without_visible_line_has_no_title(tmp_path: Path) -> None:
+    path = tmp_path / "blank.txt"
+    path.write_text("  \n\n", encoding="utf-8")
+    [doc] = read_corpus([str(path)])
+    assert doc.title is None
+    assert doc.text == "  \n\n"
+
+
+def test_jsonl_fields_blank_lines_and_origins(tmp_path: Path) -> None:
+    full = {"id": "a", "text": "Body A", "title": "T", "outlet": "AP", "url": "u"}
+    full["published"] = "2024-01-02"
+    path = write_jsonl(tmp_path / "c.jsonl", full, "", "   ", {"id": "b", "text": "Body B"})
+    a, b = read_corpus([path])
+    assert a == Document(origin=f"{path}:1", **full)
+    assert b == Document(id="b", text="Body B", origin=f"{path}:4")
+
+
+def test_jsonl_numbers_converted_nulls_and_blanks_become_none(tmp_path: Path) -> None:
+    record = {"id": 42, "text": "x", "title": None, "outlet": "", "url": 7, "published": 2024.5}
+    [doc] = read_corpus([write_jsonl(tmp_path / "n.jsonl", record)])
+    assert doc.id == "42"
+    assert (doc.title, doc.outlet, doc.url, doc.published) == (None, None, "7", "2024.5")
+
+
+def test_empty_and_whitespace_texts_are_returned(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "e.jsonl", {"id": "e", "text": ""}, {"id": "w", "text": " \n "})
+    assert [d.text for d in read_corpus([path])] == ["", " \n "]
+
+
+def test_csv_fixture_with_multiline_quoted_field() -> None:
+    path = str(FIXTURES / "wire.csv")
+    first, second = read_corpus([path])
+    assert first == Document(
+        id="ap-1",
+        text="Markets rose on Tuesday.\nAnalysts, however, urged caution.",
+        title="Markets rise",
+        outlet="AP",
+        url="https://ap.example/1",
+        published="2024-03-05",
+        origin=f"{path}:2",
+    )
+    assert second == Document(id="ap-2", text="Short item.", outlet="Reuters", origin=f"{path}:4")
+
+
+def test_csv_line_numbers_after_blank_lines_and_multiline_records(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text('text,id\n\n"one\ntwo\nthree",a\n\nfour,b\n', encoding="utf-8")
+    docs = read_corpus([str(path)])
+    assert [(d.id, d.text, d.origin) for d in docs] == [
+        ("a", "one\ntwo\nthree", f"{path}:3"),
+        ("b", "four", f"{path}:7"),
+    ]
+
+
+def test_gzip_jsonl_and_csv(tmp_path: Path) -> None:
+    jsonl = tmp_path / "a.jsonl.gz"
+    jsonl.write_bytes(gzip.compress(b'{"id": "g1", "text": "zipped"}\n'))
+    csv_gz = tmp_path / "b.CSV.GZ"
+    csv_gz.write_bytes(gzip.compress(b"id,text\ng2,also zipped\n"))
+    docs = read_corpus([str(jsonl), str(csv_gz)])
+    assert [(d.id, d.text, d.origin) for d in docs] == [
+        ("g1", "zipped", f"{jsonl}:1"),
+        ("g2", "also zipped", f"{csv_gz}:2"),
+    ]
+
+
+def test_stdin_jsonl_mixed_with_files(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "f.jsonl", {"id": "f", "text": "from file"})
+    stdin = io.StringIO('\n{"id": 1, "text": "from stdin"}\n')
+    docs = read_corpus(["-", path], stdin=stdin)
+    assert [(d.id, d.origin) for d in docs] == [("1", "<stdin>:2"), ("f", f"{path}:1")]
+
+
+def test_empty_files_yield_nothing(tmp_path: Path) -> None:
+    paths = [tmp_path / "e.jsonl", tmp_path / "e.csv", tmp_path / "e.jsonl.gz"]
+    paths[0].write_bytes(b"")
+    paths[1].write_bytes(b"")
+    paths[2].write_bytes(gzip.compress(b""))
+    assert read_corpus([str(p) for p in paths]) == []
+    assert read_corpus(["-"], stdin=io.StringIO("")) == []
+
+
+def test_registry_lists_supported_suffixes() -> None:
+    assert {".txt", ".jsonl", ".jsonl.gz", ".csv", ".csv.gz"} <= set(READERS)
+
+
+# --- bad input -----------------------------------------------------------------
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    path = str(tmp_path / "nope.jsonl")
+    err = read_error([path])
+    assert err.where == path
+    assert "no such file or directory" in err.message
+
+
+def test_directory_without_txt_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("x", encoding="utf-8")
+    err = read_error([str(tmp_path)])
+    assert err.where == str(tmp_path)
+    assert "no .txt files" in err.message
+
+
+def test_unsupported_extension_lists_supported(tmp_path: Path) -> None:
+    path = tmp_path / "data.xml"
+    path.write_text("<a/>", encoding="utf-8")
+    err = read_error([str(path)])
+    assert err.where == str(path)
+    assert "unsupported file type" in err.message
+    assert ".jsonl" in err.message and ".csv" in err.message and ".txt" in err.message
+
+
+def test_malformed_json_line(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "m.jsonl", {"id": "a", "text": "ok"}, '{"id": "b", "text": }')
+    err = read_error([path])
+    assert err.where == f"{path}:2"
+    assert "malformed JSON: Expecting value" in err.message
+
+
+def test_json_line_not_an_object(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "l.jsonl", ["a", "b"])
+    err = read_error([path])
+    assert err.where == f"{path}:1"
+    assert "expected a JSON object per line, got array" in err.message
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"id": "a"}, "no 'text' field"),
+        ({"id": "a", "text": ["x"]}, "'text' must be a string, got array"),
+        ({"id": "a", "text": 5}, "'text' must be a string, got number"),
+        ({"text": "x"}, "no 'id' field"),
+        ({"id": "  ", "text": "x"}, "empty 'id'"),
+        ({"id": None, "text": "x"}, "empty 'id'"),
+        ({"id": True, "text": "x"}, "'id' must be a string or number, got boolean"),
+        ({"id": "a", "text": "x", "title": {"t": 1}}, "'title' must be a string or number"),
+    ],
+)
+def test_bad_record_fields(tmp_path: Path, record: dict[str, Any], expected: str) -> None:
+    path = write_jsonl(tmp_path / "r.jsonl", {"id": "ok", "text": "fine"}, record)
+    err = read_error([path])
+    assert err.where == f"{path}:2"
+    assert expected in err.message
+
+
+def test_csv_without_header(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("a1,some text\na2,more text\n", encoding="utf-8")
+    err = read_error([str(path)])
+    assert err.where == f"{path}:1"
+    assert "no header row" in err.message
+
+
+def test_csv_header_missing_text_column(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("id,body\na1,some text\n", encoding="utf-8")
+    err = read_error([str(path)])
+    assert err.where == f"{path}:1"
+    assert "missing the required column 'text'" in err.message
+
+
+def test_csv_row_with_wrong_field_count(tmp_path: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text("id,text\na,ok\nb,Paris, France,extra\n", encoding="utf-8")
+    err = read_error([str(path)])
+    assert err.where == f"{path}:3"
+    assert "expected 2 fields like the header, got 4" in err.message
+
+
+def test_csv_unclosed_quote_points_at_record_start(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('id,text\na,"never closed\nb,next\n', encoding="utf-8")
+    err = read_error([str(path)])
+    assert err.where == f"{path}:2"
+    assert "unclosed quote" in err.message
+
+
+def test_csv_multiline_record_with_extra_field_gives_line_span(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text('id,text\na,"two\nlines",extra\n', encoding="utf-8")
+    err = read_error([str(path)])
+    assert err.where == f"{path}:2"
+    assert "got 3" in err.message and "from line 2 to 3" in err.message
+
+
+def test_csv_stray_quote(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text('id,text\na,ok\nb,"quoted" then more\n', encoding="utf-8")
+    err = read_error([str(path)])
+    assert err.where == f"{path}:3"
+    assert "bad CSV: ',' expected after '\"'" in err.message
+
+
+def test_duplicate_id_across_files_names_both_places(tmp_path: Path) -> None:
+    first = write_jsonl(tmp_path / "a.jsonl", {"id": "z", "text": "1"}, {"id": "x", "text": "2"})
+    second = tmp_path / "b.csv"
+    second.write_text("id,text\ny,3\nx,4\n", encoding="utf-8")
+    err = read_error([first, str(second)])
+    assert err.where == f"{second}:3"
+    assert err.message == f"duplicate id 'x' (first seen at {first}:2)"
+
+
+def test_duplicate_number_and_string_id_in_one_file(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "d.jsonl", {"id": 7, "text": "a"}, {"id": "7", "text": "b"})
+    err = read_error([path])
+    assert err.where == f"{path}:2"
+    assert f"duplicate id '7' (first seen at {path}:1)" in err.message
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", {"id": "a", "text": "x"})
+    real_open = builtins.open
+
+    def deny(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file) == path:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", deny)
+    err = read_error([path])
+    assert err.where == path
+    assert "cannot read file: permission denied" in err.message
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "img.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    err = read_error([str(path)])
+    assert err.where == str(path)
+    assert "binary file, not text" in err.message
+
+
+def test_non_utf8_reports_line_of_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "ok"}\n{"id": "b", "text": "caf\xe9"}\n')
+    err = read_error([str(path)])
+    assert err.where == f"{path}:2"
+    assert "not UTF-8" in err.message and "0xe9 on line 2" in err.message
+
+
+def test_corrupt_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl.gz"
+    path.write_bytes(b"plain text, not gzip")
+    err = read_error([str(path)])
+    assert err.where == str(path)
+    assert "not a valid gzip file" in err.message
+
+
+def test_stdin_errors_use_stdin_name() -> None:
+    stdin = io.StringIO('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n')
+    err = read_error(["-"], stdin=stdin)
+    assert err.where == "<stdin>:2"
+    assert "duplicate id 'a' (first seen at <stdin>:1)" in err.message
+    err = read_error(["-", "-"], stdin=io.StringIO(""))
+    assert err.where == "<stdin>"
+    assert "more than once" in err.message
