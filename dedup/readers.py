@@ -162,8 +162,8 @@ def _read_text(path: str) -> str:
         ) from None
 
 
-def _parse_jsonl(text: str, name: str) -> Iterator[Document]:
-    """Documents from JSON Lines text; blank lines are skipped."""
+def _json_objects(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(where, object)`` for each non-blank line of JSON Lines text."""
     for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -176,7 +176,37 @@ def _parse_jsonl(text: str, name: str) -> Iterator[Document]:
             raise InputError(where, f"malformed JSON: {exc}") from None
         if not isinstance(record, dict):
             raise InputError(where, f"expected a JSON object per line, got {_json_type(record)}")
+        yield where, record
+
+
+def _parse_jsonl(text: str, name: str) -> Iterator[Document]:
+    """Documents from JSON Lines text; blank lines are skipped."""
+    for where, record in _json_objects(text, name):
         yield _document(record, where)
+
+
+def read_pairs(path: str) -> list[tuple[str, str, str]]:
+    """``(id, a, b)`` text pairs from a JSONL file of records with fields ``id``, ``a`` and ``b``."""
+    if not os.path.isfile(path):
+        raise InputError(path, "no such file")
+    pairs: list[tuple[str, str, str]] = []
+    seen: dict[str, str] = {}
+    for where, record in _json_objects(_read_text(path), path):
+        for key in ("id", "a", "b"):
+            if key not in record:
+                raise InputError(where, f"pair record has no {key!r} field")
+        pair_id = _as_str(record["id"], "id", where)
+        if not pair_id:
+            raise InputError(where, "pair record has an empty 'id'")
+        if pair_id in seen:
+            raise InputError(where, f"duplicate id {pair_id!r} (first seen at {seen[pair_id]})")
+        seen[pair_id] = where
+        texts = [record[key] for key in ("a", "b")]
+        for key, text in zip(("a", "b"), texts):
+            if not isinstance(text, str):
+                raise InputError(where, f"field {key!r} must be a string, got {_json_type(text)}")
+        pairs.append((pair_id, texts[0], texts[1]))
+    return pairs
 
 
 def _parse_csv(text: str, name: str) -> Iterator[Document]:
