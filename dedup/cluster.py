@@ -60,7 +60,7 @@ def derived_share(match: Match, member: str) -> float:
 
 
 def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[str, Match]]) -> list[str]:
-    """Members from most to least original: by date when all are dated, else by how much others derive from them."""
+    """Members from most to least original: by date when all are dated, else by how much of the others they hold."""
     derives = {m: sum(derived_share(x, o) for o, x in links[m].items()) for m in members}
     dates = {m: parse_date(docs[m].published) for m in members}
     if all(dates.values()):
