@@ -97,7 +97,10 @@ def label_cluster(
     verdicts = [Verdict(original, original, Label.ORIGINAL, None, None)]
     for member, source in _sources(order, links).items():
         match = links[member][source].toward(member)
-        verbatim = match.reuse_ab >= config.syndicated_reuse
+        verbatim = (
+            match.reuse_ab >= config.syndicated_reuse
+            and match.paraphrase_distance <= config.syndicated_distance
+        )
         label = (
             Label.SYNDICATED
             if match.containment_ab >= config.syndicated_containment or verbatim

@@ -81,13 +81,15 @@ class LabelConfig:
 
     A member is a syndicated copy of its source when at least
     ``syndicated_containment`` of its word 5-grams are found there (chrome is gone
-    by now and truncation keeps containment high), or when passages copied nearly
-    verbatim cover ``syndicated_reuse`` of its content (house-style edits break
-    5-grams but not sentences). Anything less is a rewrite.
+    by now and truncation keeps containment high), or when its reused passages
+    cover ``syndicated_reuse`` of its content and differ from their source by at
+    most ``syndicated_distance`` on average (house-style edits break 5-grams but
+    leave sentences nearly verbatim). Anything less is a rewrite.
     """
 
     syndicated_containment: float = 0.6
-    syndicated_reuse: float = 0.8
+    syndicated_reuse: float = 0.5
+    syndicated_distance: float = 0.1
 
 
 @dataclass(frozen=True)
