@@ -81,7 +81,8 @@ def document_pairs(doc_sigs: np.ndarray, passage_sigs: np.ndarray, passage_owner
         found[(i, j)] = "document"
     passage = lsh_pairs(passage_sigs, config.passage_threshold, config.max_bucket)
     owners = np.sort(passage_owner[passage], axis=1)
-    owners = np.unique(owners[owners[:, 0] != owners[:, 1]], axis=0)
-    for i, j in owners.tolist():
+    owners = owners[owners[:, 0] != owners[:, 1]]
+    doc_pairs, hits = np.unique(owners, axis=0, return_counts=True)
+    for i, j in doc_pairs[hits >= config.min_passage_hits].tolist():
         found[(i, j)] = "document+passage" if (i, j) in found else "passage"
     return dict(sorted(found.items()))

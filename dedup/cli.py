@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -66,6 +67,8 @@ def cluster(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool) -
     Example:
       dedup cluster seeds/ --format jsonl
     """
+    if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise InputError(output, "cannot write output: its directory does not exist")
     docs = read_corpus(paths)
     result = cluster_documents(docs)
     for doc_id in result.skipped:

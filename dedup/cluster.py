@@ -60,12 +60,16 @@ def derived_share(match: Match, member: str) -> float:
 
 
 def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[str, Match]]) -> list[str]:
-    """Members from most to least original: by date when all are dated, else by how much of the others they hold."""
+    """Members from most to least original: by date when all are dated, else by how much of the others they hold.
+
+    Ties (a verbatim copy and its original hold each other alike) go to the
+    shorter text: the copy carries its outlet's chrome as well.
+    """
     derives = {m: sum(derived_share(x, o) for o, x in links[m].items()) for m in members}
     dates = {m: parse_date(docs[m].published) for m in members}
     if all(dates.values()):
         return sorted(members, key=lambda m: (dates[m], -derives[m], m))
-    return sorted(members, key=lambda m: (-derives[m], -len(docs[m].text), m))
+    return sorted(members, key=lambda m: (-derives[m], len(docs[m].text), m))
 
 
 def _sources(order: list[str], links: dict[str, dict[str, Match]]) -> dict[str, str]:

@@ -26,13 +26,17 @@ class SignatureConfig:
     """MinHash signing: ``num_perm`` permutations from a seeded generator.
 
     ``doc_shingle``: word n-gram length at document level (5 keeps chance overlap
-    of common phrases near zero). Passages are signed on their content-word stems,
-    since a rewritten sentence keeps its rare words but rarely a 5-word run.
+    of common phrases near zero). ``passage_shingle``: n-grams of content-word
+    stems (stop words dropped) for passages: a rewritten sentence keeps pairs of
+    its rare words but rarely a 5-word run, and pairs, unlike single words, are
+    seldom shared by chance (on 2,000 Reuters stories: 12.6k candidate pairs
+    against 126k for single stems, at the same recall on Clough & Stevenson).
     """
 
     num_perm: int = 128
     seed: int = 1
     doc_shingle: int = 5
+    passage_shingle: int = 2
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,14 @@ class CandidateConfig:
     a paraphrased sentence keeps only part of its words (verification decides).
     ``max_bucket``: a bucket holding more passages than this is boilerplate-like
     (a stock phrase every outlet uses) and yields no pairs, which bounds fan-out.
+    ``min_passage_hits``: colliding passage pairs a document pair needs to become a
+    candidate through passages; a link needs as many reused passages anyway.
     """
 
     doc_threshold: float = 0.3
     passage_threshold: float = 0.15
     max_bucket: int = 50
+    min_passage_hits: int = 2
 
 
 @dataclass(frozen=True)

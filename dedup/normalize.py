@@ -35,20 +35,26 @@ _WORD = re.compile(r"[a-z0-9]+(?:['.,-][a-z0-9]+)*")
 _CASED_WORD = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*")
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "said", "says", "say", "mr", "ms", "mrs"}
 
-# Whole lines that are page furniture, not reporting.
-_CHROME = re.compile(
+# Lines that are page furniture wherever they stand.
+_CHROME_ALWAYS = re.compile(
     r"""^(?:
-        short\s*url | follow(?:\s+us)?(?:\s+on\s+\w+)? | share(?:\s+this)?(?:\s+\w+)? | tweet | email | print
-      | advertisement | sponsored(?:\s+content)? | read\s+more | related(?:\s+\w+)? | more\s+stories?
-      | enter | keywords | background | subscribe(?:\s+.*)? | sign\s+up\b.* | .*\bnewsletter\b.*
-      | (?:updated|published|posted|last\s+modified)\b.{0,60} | .*\ball\s+rights\s+reserved\b.*
-      | (?:©|\(c\)|copyright)\b.* | click\s+here\b.* | (?:by|author:?)\s+[\w .'-]{2,60}
-      | source\s*[»:>].* | .{0,160}\bcontributed\s+to\s+this\s+report\.?
-      | (?:image|photo|picture|video|file\s+photo)\s*(?:credit)?\s*:.*
-      | with\s+(?:post\s+)?wires?
+        .*\ball\s+rights\s+reserved\b.* | (?:©|\(c\)\s|copyright\s+(?:©|\(c\)|\d{4})).*
+      | .{0,160}\bcontributed\s+(?:reporting\s+)?to\s+this\s+report\.? | source\s*[»:>].*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Short lines that are page furniture unless they read as a sentence.
+_CHROME_SHORT = re.compile(
+    r"""^(?:
+        short\s*url | follow(?:\s+us)?(?:\s+on\s+\w+)? | share(?:\s+this)?(?:\s+\w+)? | tweet | email | print
+      | advertisement | sponsored(?:\s+content)? | read\s+more | related(?:\s+\w+)? | more\s+stories?
+      | enter | keywords | background | subscribe\b.* | sign\s+up\b.* | .*\bnewsletter\b.*
+      | (?:updated|published|posted|last\s+modified)\b.* | click\s+here\b.* | (?:by|author:?)\s+[\w .'-]{2,60}
+      | (?:image|photo|picture|video|file\s+photo)\s*(?:credit)?\s*:.* | with\s+(?:post\s+)?wires?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SHORT_LINE_WORDS = 10
 # A photo caption ends with its agency credit in parentheses: "... (AFP)".
 _CAPTION = re.compile(r"\((?:[A-Z][A-Za-z]*[ /.&]?){1,4}\)\s*$")
 _ABBREVIATIONS = frozenset(
@@ -62,7 +68,7 @@ _LAST_WORD = re.compile(r"(\w+)\.$")
 
 def clean_text(text: str) -> str:
     """Fold Unicode (NFKC), typographic quotes and dashes, bullets and runs of spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
 
@@ -74,7 +80,9 @@ def line_key(line: str) -> str:
 
 def is_chrome(line: str) -> bool:
     """Whether a cleaned line is generic page furniture (share buttons, credits, captions)."""
-    if _CHROME.match(line):
+    if _CHROME_ALWAYS.match(line):
+        return True
+    if _CHROME_SHORT.match(line) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith((".", "!", "?")):
         return True
     return bool(_CAPTION.search(line)) and len(line.split()) <= 40 and not line.endswith(('."', ".)"))
 
@@ -133,7 +141,8 @@ def split_sentences(paragraph: str) -> list[str]:
     for m in _BOUNDARY.finditer(paragraph):
         head = paragraph[start : m.start() + 1]
         last = _LAST_WORD.search(head)
-        if last and (last.group(1).lower() in _ABBREVIATIONS or len(last.group(1)) == 1):
+        word = last.group(1) if last else ""
+        if word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue
         sentences.append(paragraph[start : m.end()].strip())
         start = m.end()

@@ -14,7 +14,7 @@ from dedup.cluster import label_corpus
 from dedup.config import Config
 from dedup.normalize import prepare_corpus
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
-from dedup.shingle import shingle_set, token_hashes
+from dedup.shingle import shingle_set
 from dedup.signature import signatures
 from dedup.verify import Features, Scorer, verify
 
@@ -47,9 +47,9 @@ class PairScore:
 
 
 def sign(docs: Sequence[Prepared], config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Document signatures (word n-grams), passage signatures (content stems) and each passage's document."""
+    """Document signatures (word n-grams), passage signatures (content-stem pairs) and each passage's document."""
     doc_sets = [shingle_set(d.words, config.signature.doc_shingle) for d in docs]
-    passage_sets = [np.unique(token_hashes(p.tokens)) for d in docs for p in d.passages]
+    passage_sets = [shingle_set(p.tokens, config.signature.passage_shingle) for d in docs for p in d.passages]
     owner = np.repeat(np.arange(len(docs)), [len(d.passages) for d in docs])
     return signatures(doc_sets, config.signature), signatures(passage_sets, config.signature), owner
 

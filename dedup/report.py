@@ -104,7 +104,10 @@ def atomic_output(path: str | None, stdout: IO[str]) -> Iterator[IO[str]]:
         yield stdout
         return
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".dedup-", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".dedup-", suffix=".tmp", dir=directory)
+    except OSError as err:
+        raise OSError(err.errno, f"cannot write output ({err.strerror})", path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh

@@ -50,10 +50,14 @@ class Scorer:
 
     def fit(self, docs: Sequence[Prepared]) -> Scorer:
         """Learn the vocabulary and IDF from the corpus' documents."""
-        counter = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float64)
-        counts = counter.fit_transform([content_tokens(d.words) for d in docs])
-        self.vocabulary_: dict[str, int] = counter.vocabulary_
-        df_corpus = np.asarray(counts.sum(axis=0)).ravel()
+        token_lists = [content_tokens(d.words) for d in docs]
+        if any(token_lists):
+            counter = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float64)
+            counts = counter.fit_transform(token_lists)
+            self.vocabulary_: dict[str, int] = counter.vocabulary_
+            df_corpus = np.asarray(counts.sum(axis=0)).ravel()
+        else:
+            self.vocabulary_, df_corpus = {}, np.zeros(0)
         df_bg = np.zeros(len(self.vocabulary_))
         for stem, col in self.vocabulary_.items():
             df_bg[col] = self.background.df.get(stem, 0)

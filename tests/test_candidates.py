@@ -1,0 +1,126 @@
+"""Tests for dedup.candidates: LSH banding and candidate document pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup.candidates import band_keys, band_params, bucket_pairs, document_pairs, lsh_pairs
+from dedup.config import CandidateConfig, SignatureConfig
+from dedup.signature import signatures
+
+SIG = SignatureConfig()
+
+
+def random_sets(seed: int, n: int, size: int = 60) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [np.unique(rng.integers(0, 2**63, size=size, dtype=np.uint64)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.15, 0.3, 0.5, 0.8])
+@pytest.mark.parametrize("num_perm", [64, 128, 256])
+def test_band_params_fit_in_signature(threshold: float, num_perm: int) -> None:
+    b, r = band_params(threshold, num_perm)
+    assert b >= 1 and r >= 1
+    assert b * r <= num_perm
+
+
+def test_band_params_lower_threshold_means_fewer_rows() -> None:
+    b_low, r_low = band_params(0.15, 128)
+    b_high, r_high = band_params(0.8, 128)
+    assert r_low < r_high
+    assert b_low > b_high
+
+
+def test_band_params_collision_curve_crosses_near_threshold() -> None:
+    b, r = band_params(0.3, 128)
+    collide = lambda s: 1 - (1 - s**r) ** b  # noqa: E731
+    assert collide(0.05) < 0.2
+    assert collide(0.6) > 0.9
+
+
+def test_identical_rows_pair_unrelated_do_not() -> None:
+    sets = random_sets(1, 4)
+    sets.append(sets[1].copy())  # row 4 duplicates row 1
+    sigs = signatures(sets, SIG)
+    pairs = lsh_pairs(sigs, 0.3, 50)
+    assert pairs.tolist() == [[1, 4]]
+
+
+def test_near_duplicate_rows_pair() -> None:
+    a, b = random_sets(2, 2, size=200)
+    near = np.unique(np.concatenate([a[:190], b[:10]]))
+    sigs = signatures([a, b, near], SIG)
+    assert lsh_pairs(sigs, 0.3, 50).tolist() == [[0, 2]]
+
+
+def test_empty_rows_never_pair() -> None:
+    empty = np.empty(0, dtype=np.uint64)
+    (x,) = random_sets(3, 1)
+    sigs = signatures([empty, x, empty, x.copy()], SIG)
+    assert lsh_pairs(sigs, 0.3, 50).tolist() == [[1, 3]]
+
+
+def test_fewer_than_two_rows() -> None:
+    (x,) = random_sets(4, 1)
+    assert lsh_pairs(signatures([x], SIG), 0.3, 50).shape == (0, 2)
+
+
+def test_max_bucket_drops_oversized_buckets() -> None:
+    sets = random_sets(5, 3)
+    stock = sets[0]
+    rows = [stock.copy() for _ in range(4)] + sets[1:]  # 4 identical rows, then 2 unrelated
+    sigs = signatures(rows, SIG)
+    every = sorted([i, j] for i in range(4) for j in range(i + 1, 4))
+    assert lsh_pairs(sigs, 0.3, 4).tolist() == every
+    assert lsh_pairs(sigs, 0.3, 3).tolist() == []
+
+
+def test_bucket_pairs_on_keys() -> None:
+    keys = np.array([[7, 1], [7, 2], [9, 3], [7, 2], [9, 4]], dtype=np.uint64)
+    assert bucket_pairs(keys, 50).tolist() == [[0, 1], [0, 3], [1, 3], [2, 4]]
+    # Band 0's bucket of 3 is too big at max_bucket=2; band 1 still pairs rows 1 and 3.
+    assert bucket_pairs(keys, 2).tolist() == [[1, 3], [2, 4]]
+
+
+def test_band_keys_equal_for_equal_bands_only() -> None:
+    sigs = np.array([[1, 2, 3, 4], [1, 2, 3, 5], [2, 1, 3, 4]], dtype=np.uint64)
+    keys = band_keys(sigs, 2, 2)
+    assert keys.shape == (3, 2)
+    assert keys[0, 0] == keys[1, 0]  # same first band
+    assert keys[0, 1] != keys[1, 1]
+    assert keys[0, 0] != keys[2, 0]  # same values, other order
+    assert keys[0, 1] == keys[2, 1]
+
+
+def test_document_pairs_reports_how_found() -> None:
+    doc_sets = random_sets(10, 4)
+    doc_sets[3] = doc_sets[2].copy()  # docs 2 and 3 are duplicates at document level
+    passage_sets = random_sets(11, 10)
+    # Two of doc 0's passages reappear in doc 1 (a rewrite keeping sentences), two of
+    # doc 2's in doc 3 (the duplicate); the documents 0 and 1 themselves are unrelated.
+    owner = np.array([0, 0, 0, 1, 2, 2, 1, 1, 3, 3])
+    passage_sets[6] = passage_sets[0].copy()
+    passage_sets[7] = passage_sets[2].copy()
+    passage_sets[8] = passage_sets[4].copy()
+    passage_sets[9] = passage_sets[5].copy()
+    found = document_pairs(signatures(doc_sets, SIG), signatures(passage_sets, SIG), owner, CandidateConfig())
+    assert found == {(0, 1): "passage", (2, 3): "document+passage"}
+    assert list(found) == sorted(found)
+
+
+def test_document_pairs_ignores_passages_within_one_document() -> None:
+    doc_sets = random_sets(12, 2)
+    passage_sets = random_sets(13, 3)
+    passage_sets[1] = passage_sets[0].copy()  # a document repeating its own sentence
+    owner = np.array([0, 0, 1])
+    assert document_pairs(signatures(doc_sets, SIG), signatures(passage_sets, SIG), owner, CandidateConfig()) == {}
+
+
+def test_document_pairs_only_documents() -> None:
+    doc_sets = random_sets(14, 3)
+    doc_sets[2] = doc_sets[0].copy()
+    passage_sets = random_sets(15, 3)
+    owner = np.array([0, 1, 2])
+    found = document_pairs(signatures(doc_sets, SIG), signatures(passage_sets, SIG), owner, CandidateConfig())
+    assert found == {(0, 2): "document"}

@@ -1,0 +1,190 @@
+"""Tests for dedup.cluster: union-find, dates, and labelling from hand-made matches."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from dedup.cluster import UnionFind, derived_share, label_corpus, parse_date
+from dedup.config import LabelConfig
+from dedup.records import Document, Label, Match
+
+CONFIG = LabelConfig()
+
+
+def match(a: str, b: str, *, cont_ab: float = 0.0, cont_ba: float = 0.0, reuse_ab: float = 0.0,
+          reuse_ba: float = 0.0, linked: bool = True, distance: float = 0.3) -> Match:
+    """A match whose directed fields say how much of ``a`` is found in ``b`` and back."""
+    return Match(
+        a=a, b=b, jaccard=min(cont_ab, cont_ba), containment_ab=cont_ab, containment_ba=cont_ba,
+        cosine=0.5, reuse_ab=reuse_ab, reuse_ba=reuse_ba, score=max(cont_ab, cont_ba, reuse_ab, reuse_ba),
+        paraphrase_distance=distance, linked=linked,
+    )
+
+
+def docs(*specs: tuple[str, str | None]) -> list[Document]:
+    return [Document(id=i, text=f"text of {i} " * 5, published=p) for i, p in specs]
+
+
+def by_id(verdicts):
+    return {v.id: v for v in verdicts}
+
+
+# --- UnionFind --------------------------------------------------------------
+
+
+def test_union_find_groups() -> None:
+    uf = UnionFind(7)
+    uf.union(5, 1)
+    uf.union(1, 3)
+    uf.union(4, 6)
+    uf.union(3, 5)  # already together
+    assert uf.groups() == [[0], [1, 3, 5], [2], [4, 6]]
+    assert uf.find(5) == uf.find(1) == uf.find(3)
+    assert uf.find(0) == 0 and uf.find(4) == uf.find(6) != uf.find(1)
+
+
+def test_union_find_sizes_and_long_chain() -> None:
+    n = 200
+    uf = UnionFind(n)
+    for k in range(n - 1):
+        uf.union(k, k + 1)
+    root = uf.find(n - 1)
+    assert all(uf.find(k) == root for k in range(n))
+    assert int(uf.size[root]) == n
+    assert uf.groups() == [list(range(n))]
+
+
+def test_union_find_empty() -> None:
+    assert UnionFind(0).groups() == []
+
+
+# --- parse_date -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-03-14", datetime(2025, 3, 14, tzinfo=timezone.utc)),
+        ("2025-03-14T06:10:00Z", datetime(2025, 3, 14, 6, 10, tzinfo=timezone.utc)),
+        (" 2025-03-14T06:10:00 ", datetime(2025, 3, 14, 6, 10, tzinfo=timezone.utc)),
+        ("2025-03-14T08:10:00+02:00", datetime(2025, 3, 14, 6, 10, tzinfo=timezone.utc)),
+    ],
+)
+def test_parse_date_valid(value: str, expected: datetime) -> None:
+    parsed = parse_date(value)
+    assert parsed == expected
+    assert parsed is not None and parsed.tzinfo is not None
+
+
+def test_parse_date_keeps_offset() -> None:
+    parsed = parse_date("2025-03-14T08:10:00+02:00")
+    assert parsed is not None and parsed.utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize("value", [None, "", "yesterday", "14/03/2025", "2025-13-01"])
+def test_parse_date_invalid(value: str | None) -> None:
+    assert parse_date(value) is None
+
+
+# --- label_corpus -----------------------------------------------------------
+
+
+def test_derived_share_reads_the_member_side() -> None:
+    m = match("x", "y", cont_ab=0.9, cont_ba=0.2, reuse_ab=0.1, reuse_ba=0.7)
+    assert derived_share(m, "x") == 0.9
+    assert derived_share(m, "y") == 0.7
+
+
+def test_earliest_published_is_original() -> None:
+    corpus = docs(("late", "2025-03-14T12:00:00Z"), ("early", "2025-03-14T06:00:00Z"), ("mid", "2025-03-14T09:00:00+01:00"))
+    # Containment would point the other way: the date wins when every member is dated.
+    matches = [
+        match("late", "early", cont_ab=0.1, cont_ba=0.95),
+        match("mid", "early", cont_ab=0.1, cont_ba=0.9),
+    ]
+    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    v = by_id(verdicts)
+    assert v["early"].label is Label.ORIGINAL and v["early"].source is None
+    assert v["late"].source == "early" and v["mid"].source == "early"
+    assert {x.cluster for x in verdicts} == {"early"}
+    assert clusters[0].id == "early"
+    # "mid" (08:00 UTC) precedes "late" (12:00 UTC).
+    assert clusters[0].members == ("early", "mid", "late")
+
+
+def test_without_dates_original_is_most_derived_from() -> None:
+    corpus = docs(("a", None), ("wire", None), ("c", "2025-03-14"))  # not all dated: dates ignored
+    matches = [
+        match("a", "wire", cont_ab=0.9, cont_ba=0.4),
+        match("wire", "c", cont_ab=0.3, cont_ba=0.8),
+        match("a", "c", cont_ab=0.35, cont_ba=0.35),
+    ]
+    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    v = by_id(verdicts)
+    assert v["wire"].label is Label.ORIGINAL
+    assert v["a"].source == "wire" and v["c"].source == "wire"
+    assert clusters[0].members[0] == "wire"
+
+
+def test_syndicated_vs_rewrite_by_containment() -> None:
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("rewrite", "2025-03-14T08:00Z"))
+    matches = [
+        match("copy", "wire", cont_ab=0.92, cont_ba=0.85, reuse_ab=0.9, reuse_ba=0.85, distance=0.01),
+        match("wire", "rewrite", cont_ab=0.1, cont_ba=0.15, reuse_ab=0.3, reuse_ba=0.35, distance=0.25),
+        match("copy", "rewrite", cont_ab=0.1, cont_ba=0.15, reuse_ab=0.3, reuse_ba=0.35, distance=0.25),
+    ]
+    verdicts, _ = label_corpus(corpus, matches, CONFIG)
+    v = by_id(verdicts)
+    assert v["copy"].label is Label.SYNDICATED and v["copy"].source == "wire"
+    assert v["copy"].score == 0.92
+    assert v["rewrite"].label is Label.REWRITE and v["rewrite"].source == "wire"
+    assert v["rewrite"].score == 0.35
+    assert v["rewrite"].reuse == 0.35
+
+
+def test_near_verbatim_sentences_count_as_syndicated_without_5gram_containment() -> None:
+    # House-style edits break 5-grams: low containment, but every sentence reused nearly verbatim.
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"))
+    matches = [match("copy", "wire", cont_ab=0.3, cont_ba=0.3, reuse_ab=0.97, reuse_ba=0.95, distance=0.02)]
+    v = by_id(label_corpus(corpus, matches, CONFIG)[0])
+    assert v["copy"].label is Label.SYNDICATED
+
+
+def test_source_is_nearer_member_when_not_linked_to_original() -> None:
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"))
+    matches = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95),
+        match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
+    ]
+    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    v = by_id(verdicts)
+    assert v["late"].source == "copy"
+    assert v["late"].cluster == "wire"
+    assert v["late"].label is Label.REWRITE
+    assert clusters[0].members == ("wire", "copy", "late")
+
+
+def test_unlinked_matches_do_not_cluster_and_singletons_are_original() -> None:
+    corpus = docs(("a", "2025-03-14"), ("b", "2025-03-13"), ("c", None))
+    matches = [match("a", "b", cont_ab=0.2, cont_ba=0.2, linked=False)]
+    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    assert [v.id for v in verdicts] == ["a", "b", "c"]  # input order
+    for v in verdicts:
+        assert v.label is Label.ORIGINAL
+        assert v.source is None and v.score is None
+        assert v.cluster == v.id
+        assert v.passages == 0
+    assert [(c.id, c.members) for c in clusters] == [("a", ("a",)), ("b", ("b",)), ("c", ("c",))]
+
+
+def test_clusters_largest_first_and_verdicts_in_input_order() -> None:
+    corpus = docs(("s", None), ("x", "2025-01-01"), ("y", "2025-01-02"), ("z", "2025-01-03"))
+    matches = [match("y", "x", cont_ab=0.9, cont_ba=0.9), match("z", "y", cont_ab=0.9, cont_ba=0.9)]
+    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    assert [v.id for v in verdicts] == ["s", "x", "y", "z"]
+    assert [c.id for c in clusters] == ["x", "s"]
+    assert clusters[0].members == ("x", "y", "z")
+    # z is linked only to y, so y (nearer the original) is its source.
+    assert by_id(verdicts)["z"].source == "y"

@@ -1,0 +1,68 @@
+"""Tests for dedup.shingle: word n-gram hashing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup.shingle import MAX_NGRAM, ngram_hashes, overlap, shingle_set, token_hashes
+
+WORDS = "dockworkers walked off the job at port aldmere on friday".split()
+
+
+def test_token_hashes_are_deterministic_uint64() -> None:
+    h = token_hashes(["port", "aldmere", "port"])
+    assert h.dtype == np.uint64
+    assert h.shape == (3,)
+    assert h[0] == h[2] and h[0] != h[1]
+    assert np.array_equal(h, token_hashes(["port", "aldmere", "port"]))
+
+
+def test_ngram_hashes_count_sorted_unique() -> None:
+    out = shingle_set(WORDS, 5)
+    assert out.dtype == np.uint64
+    assert out.size == len(WORDS) - 5 + 1
+    assert np.all(out[1:] > out[:-1])  # strictly increasing: sorted and unique
+
+
+def test_ngram_hashes_repeated_ngrams_counted_once() -> None:
+    tokens = ["strike", "at", "port"] * 4
+    out = shingle_set(tokens, 3)
+    # Only three distinct trigrams: (strike at port), (at port strike), (port strike at).
+    assert out.size == 3
+    assert np.all(out[1:] > out[:-1])
+
+
+def test_ngram_hashes_order_sensitive() -> None:
+    assert shingle_set(["port", "strike", "ends"], 3)[0] != shingle_set(["ends", "strike", "port"], 3)[0]
+    assert shingle_set(["port", "strike"], 2)[0] != shingle_set(["strike", "port"], 2)[0]
+    # Unigrams are a bag of words: order no longer matters.
+    assert np.array_equal(shingle_set(["port", "strike"], 1), shingle_set(["strike", "port"], 1))
+
+
+def test_short_text_gives_one_shingle_of_all_words() -> None:
+    short = shingle_set(["port", "strike"], 5)
+    assert short.size == 1
+    assert np.array_equal(short, shingle_set(["port", "strike"], 2))
+    assert shingle_set(["port"], 5).size == 1
+
+
+def test_empty_text_gives_no_shingles() -> None:
+    out = shingle_set([], 5)
+    assert out.size == 0 and out.dtype == np.uint64
+
+
+@pytest.mark.parametrize("n", [0, MAX_NGRAM + 1, -1])
+def test_ngram_length_out_of_range(n: int) -> None:
+    with pytest.raises(ValueError, match="n-gram length"):
+        ngram_hashes(token_hashes(WORDS), n)
+
+
+def test_overlap_counts_shared_shingles() -> None:
+    a = shingle_set(WORDS, 3)  # 8 trigrams
+    b = shingle_set(WORDS[4:] + ["to", "protest", "pay"], 3)  # shares the last 4 trigrams of a
+    assert overlap(a, b) == 4
+    assert overlap(b, a) == 4
+    assert overlap(a, a) == a.size
+    assert overlap(a, np.empty(0, dtype=np.uint64)) == 0
+    assert overlap(a, shingle_set("an unrelated library story".split(), 3)) == 0

@@ -1,0 +1,138 @@
+"""Tests for dedup.verify: TF-IDF scorer, passage alignment and the link decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from dedup.background import load_background
+from dedup.config import NormalizeConfig, VerifyConfig
+from dedup.normalize import prepare_corpus
+from dedup.records import Document, Prepared
+from dedup.verify import Scorer, align, verify
+
+STORY = """Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the busiest harbour in Kestria.
+The Harbour and Maritime Workers Union said about 4,200 of its members had joined the open-ended stoppage.
+"We have been patient for eleven months and all we got was a letter telling us to be grateful," union leader Tomas Varga said.
+The union is demanding a 14 percent pay rise over two years and an end to mandatory double night shifts.
+The port authority said its final offer of 6 percent was generous given falling transit volumes.
+By midday at least 37 vessels were anchored in the outer roads, according to harbour pilots, waiting for a berth.
+"""
+
+COPY = "Short Url\nFollow\nBy Coastal Herald Staff\n" + STORY + "\u00a9 2025 Coastal Herald. All rights reserved.\n"
+
+LIBRARY = """The National Library of Kestria reopened in the capital on Friday after a five-year restoration.
+Visitors queued from dawn to see the restored reading room and its painted ceiling.
+Chief librarian Anneke Sorel said the building now had climate-controlled vaults for medieval manuscripts.
+Architects replaced the leaking copper roof, rebuilt the east stairwell and added a lift for wheelchair users.
+A new children's wing with picture books in four languages will open in June.
+"""
+
+
+def prepared(*texts: str) -> list[Prepared]:
+    return prepare_corpus([Document(f"d{k}", t) for k, t in enumerate(texts)], NormalizeConfig())
+
+
+def scored(a_text: str, b_text: str):
+    a, b = prepared(a_text, b_text)
+    scorer = Scorer(load_background()).fit([a, b])
+    return a, b, scorer.features(a), scorer.features(b)
+
+
+def test_scorer_requires_fit() -> None:
+    (doc,) = prepared(STORY)
+    with pytest.raises(RuntimeError, match="fit"):
+        Scorer().features(doc)
+
+
+def test_scorer_idf_rare_words_weigh_more() -> None:
+    docs = prepared(STORY, LIBRARY)
+    scorer = Scorer(load_background()).fit(docs)
+    assert set(scorer.vocabulary_) >= {"dockwork", "aldmer", "librari", "friday"}
+    # "friday" appears in both documents and is common news vocabulary.
+    assert scorer.idf("dockwork") > scorer.idf("friday")
+    # An unseen stem counts as the rarest.
+    assert scorer.idf("zzzunseen") == pytest.approx(float(scorer.idf_.max()))
+
+
+def test_features_shapes() -> None:
+    a, _, fa, _ = scored(STORY, LIBRARY)
+    assert fa.passages.shape[0] == len(a.passages) == 6
+    assert fa.weights.shape == (6,)
+    assert len(fa.phrases) == 6
+    assert fa.vector.shape[0] == 1
+
+
+def test_verbatim_copy_under_chrome_is_linked() -> None:
+    a, b, fa, fb = scored(STORY, COPY)
+    m = verify(a, b, fa, fb, VerifyConfig())
+    assert m.containment_ab == pytest.approx(1.0)
+    assert m.containment_ba == pytest.approx(1.0)
+    assert m.jaccard == pytest.approx(1.0)
+    assert m.cosine == pytest.approx(1.0)
+    assert m.reuse_ab == pytest.approx(1.0) and m.reuse_ba == pytest.approx(1.0)
+    assert m.score == pytest.approx(1.0)
+    assert m.paraphrase_distance == pytest.approx(0.0, abs=1e-9)
+    assert m.linked
+    assert (m.a, m.b) == ("d0", "d1")
+
+
+def test_alignment_lists_matching_sentences() -> None:
+    a, b, fa, fb = scored(STORY, COPY)
+    m = verify(a, b, fa, fb, VerifyConfig())
+    assert [(x.a_index, x.b_index) for x in m.alignments] == [(k, k) for k in range(6)]
+    for x in m.alignments:
+        assert x.a_text == x.b_text == a.passages[x.a_index].text
+        assert x.score == pytest.approx(1.0)
+    quote = next(x for x in m.alignments if x.a_text.startswith('"We have been patient'))
+    assert "patient month" in quote.phrases
+
+
+def test_partial_overlap_aligns_only_shared_sentences() -> None:
+    lines = STORY.strip().split("\n")
+    reordered = "\n".join([lines[4], LIBRARY.split("\n")[1], lines[2], lines[0]])
+    a, b, fa, fb = scored(STORY, reordered)
+    m = verify(a, b, fa, fb, VerifyConfig())
+    assert {(x.a_index, x.b_index) for x in m.alignments} == {(4, 0), (2, 2), (0, 3)}
+    assert m.linked
+    # b is mostly made of a's sentences, a only half covered by b.
+    assert m.reuse_ba > m.reuse_ab
+    assert m.containment_ba > m.containment_ab
+
+
+def test_unrelated_texts_not_linked() -> None:
+    a, b, fa, fb = scored(STORY, LIBRARY)
+    m = verify(a, b, fa, fb, VerifyConfig())
+    assert not m.linked
+    assert m.alignments == ()
+    assert m.containment_ab == 0.0 and m.containment_ba == 0.0
+    assert m.cosine < 0.2
+    assert m.score < 0.1
+    assert m.paraphrase_distance == 1.0
+
+
+def test_single_shared_sentence_is_not_a_link() -> None:
+    other = LIBRARY + STORY.split("\n")[2] + "\n"
+    a, b, fa, fb = scored(STORY, other)
+    m = verify(a, b, fa, fb, VerifyConfig())
+    assert len(m.alignments) == 1
+    assert not m.linked
+
+
+def test_align_is_one_to_one_and_thresholded() -> None:
+    a, b, fa, fb = scored(STORY, COPY)
+    pairs = align(fa, fb, 0.4)
+    assert len({i for i, _, _ in pairs}) == len(pairs) == len({j for _, j, _ in pairs})
+    assert all(0.4 <= s <= 1.0 for _, _, s in pairs)
+    assert align(fa, fb, 1.01) == []
+
+
+def test_match_toward_swaps_directed_fields() -> None:
+    lines = STORY.strip().split("\n")
+    a, b, fa, fb = scored(STORY, "\n".join(lines[:3]))
+    m = verify(a, b, fa, fb, VerifyConfig())
+    t = m.toward("d1")
+    assert (t.a, t.b) == ("d1", "d0")
+    assert (t.containment_ab, t.containment_ba) == (m.containment_ba, m.containment_ab)
+    assert (t.reuse_ab, t.reuse_ba) == (m.reuse_ba, m.reuse_ab)
+    assert [(x.a_index, x.b_index) for x in t.alignments] == [(x.b_index, x.a_index) for x in m.alignments]
+    assert m.toward("d0") is m
