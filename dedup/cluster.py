@@ -53,6 +53,10 @@ def parse_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def _shares_text(match: Match | None) -> bool:
+    return match is not None and bool(match.alignments)
+
+
 def derived_share(match: Match, member: str) -> float:
     """How much of ``member`` is found in the other document of the match."""
     seen = match.toward(member)
@@ -72,10 +76,18 @@ def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[
     return sorted(members, key=lambda m: (-derives[m], len(docs[m].text), m))
 
 
-def _sources(order: list[str], links: dict[str, dict[str, Match]]) -> dict[str, str]:
-    """Each member's source: the original when linked to it, else its best-linked member nearer the original."""
+def _sources(order: list[str], links: dict[str, dict[str, Match]], verified: dict[tuple[str, str], Match]) -> dict[str, str]:
+    """Each member's source: the original when it shares text with it, else its best-linked member nearer the original.
+
+    Inside a cluster one reused passage shared with the original is enough: the
+    link to the cluster is already established by other members.
+    """
     original = order[0]
-    sources = {m: original for m in order[1:] if original in links[m]}
+    sources = {
+        m: original
+        for m in order[1:]
+        if original in links[m] or _shares_text(verified.get((m, original)) or verified.get((original, m)))
+    }
     reached = {original, *sources}
     pending = [m for m in order if m not in reached]
     while pending:
@@ -93,14 +105,18 @@ def _sources(order: list[str], links: dict[str, dict[str, Match]]) -> dict[str, 
 
 
 def label_cluster(
-    members: list[str], docs: dict[str, Document], links: dict[str, dict[str, Match]], config: LabelConfig
+    members: list[str],
+    docs: dict[str, Document],
+    links: dict[str, dict[str, Match]],
+    verified: dict[tuple[str, str], Match],
+    config: LabelConfig,
 ) -> tuple[Cluster, list[Verdict]]:
     """Pick the original of one cluster and label every other member against its source."""
     order = _order(members, docs, links)
     original = order[0]
     verdicts = [Verdict(original, original, Label.ORIGINAL, None, None)]
-    for member, source in _sources(order, links).items():
-        match = links[member][source].toward(member)
+    for member, source in _sources(order, links, verified).items():
+        match = (verified.get((member, source)) or verified[(source, member)]).toward(member)
         verbatim = (
             match.reuse_ab >= config.syndicated_reuse
             and match.paraphrase_distance <= config.syndicated_distance
@@ -123,6 +139,7 @@ def label_corpus(
     index = {d.id: i for i, d in enumerate(docs)}
     by_id = {d.id: d for d in docs}
     links: dict[str, dict[str, Match]] = {d.id: {} for d in docs}
+    verified = {(m.a, m.b): m for m in matches}
     sets = UnionFind(len(docs))
     for m in matches:
         if m.linked:
@@ -132,7 +149,7 @@ def label_corpus(
     verdicts: dict[str, Verdict] = {}
     clusters: list[Cluster] = []
     for group in sets.groups():
-        cluster, labelled = label_cluster([docs[i].id for i in group], by_id, links, config)
+        cluster, labelled = label_cluster([docs[i].id for i in group], by_id, links, verified, config)
         clusters.append(cluster)
         verdicts.update((v.id, v) for v in labelled)
     clusters.sort(key=lambda c: (-len(c.members), index[c.id]))

@@ -91,7 +91,16 @@ def cluster_documents(
 
     matches = tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in pairs)
     lap("verify")
-    verdicts, clusters = label_corpus([p.doc for p in prepared], matches, config.label)
+    docs_in = [p.doc for p in prepared]
+    verdicts, clusters = label_corpus(docs_in, matches, config.label)
+    position = {p.id: i for i, p in enumerate(prepared)}
+    verified = {(m.a, m.b) for m in matches} | {(m.b, m.a) for m in matches}
+    to_original = sorted(
+        tuple(sorted((position[c.id], position[m]))) for c in clusters for m in c.members[1:] if (c.id, m) not in verified
+    )
+    if to_original:
+        matches += tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in to_original)
+        verdicts, clusters = label_corpus(docs_in, matches, config.label)
     lap("label")
     stats = {
         "documents": len(all_docs),

@@ -8,6 +8,7 @@ articles on one event share names, but not sentence after sentence.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,24 @@ from dedup.shingle import overlap, shingle_set
 
 def _identity(tokens: Sequence[str]) -> Sequence[str]:
     return tokens
+
+
+def _is_number(stem: str) -> bool:
+    return not any(c.isalpha() for c in stem)
+
+
+def phrase_pairs(passage: Passage) -> set[tuple[str, str]]:
+    """Adjacent content-stem pairs that are neither two names nor hold a number.
+
+    Names and figures are the facts any report of an event repeats ("18 million
+    crowns"); the words a writer puts around them are what a copy keeps.
+    """
+    t, names = passage.tokens, passage.names
+    return {
+        (t[i], t[i + 1])
+        for i in range(len(t) - 1)
+        if not (names[i] and names[i + 1]) and not _is_number(t[i]) and not _is_number(t[i + 1])
+    }
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,8 @@ class Scorer:
             df_bg[col] = self.background.df.get(stem, 0)
         n = len(docs) + self.background.n_docs
         self.idf_ = np.log((1.0 + n) / (1.0 + df_corpus + df_bg)) + 1.0
+        self.phrase_df_ = Counter(f"{x} {y}" for d in docs for x, y in set().union(*map(phrase_pairs, d.passages)))
+        self.n_docs_ = n
         return self
 
     def _tfidf(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
@@ -83,14 +104,15 @@ class Scorer:
         col = self.vocabulary_.get(stem)
         return float(self.idf_[col]) if col is not None else float(self.idf_.max(initial=1.0))
 
+    def phrase_idf(self, x: str, y: str) -> float:
+        """IDF of an evidence phrase over the corpus and the background."""
+        key = f"{x} {y}"
+        df = self.phrase_df_.get(key, 0) + self.background.phrase_df.get(key, 0)
+        return float(np.log((1.0 + self.n_docs_) / (1.0 + df)) + 1.0)
+
     def phrases(self, passage: Passage) -> dict[tuple[str, str], float]:
-        """Adjacent content-stem pairs of a passage that are not two names, weighted by their rarer-word IDF."""
-        t, names = passage.tokens, passage.names
-        return {
-            (t[i], t[i + 1]): min(self.idf(t[i]), self.idf(t[i + 1]))
-            for i in range(len(t) - 1)
-            if not (names[i] and names[i + 1])
-        }
+        """A passage's evidence phrases, each weighted by its IDF as a phrase."""
+        return {(x, y): self.phrase_idf(x, y) for x, y in phrase_pairs(passage)}
 
     def features(self, doc: Prepared) -> Features:
         """Shingles, l2-normalized passage and document vectors, passage weights and phrases."""
@@ -132,8 +154,9 @@ def reused_passages(fa: Features, fb: Features, config: VerifyConfig) -> list[tu
     """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
     found = []
     for i, j, score in align(fa, fb, config.align_threshold):
-        shared = fa.phrases[i].keys() & fb.phrases[j].keys()
-        evidence = sum(fa.phrases[i][k] for k in shared)
+        weights = fa.phrases[i]
+        shared = [k for k in weights.keys() & fb.phrases[j].keys() if weights[k] >= config.rare_phrase_idf]
+        evidence = sum(weights[k] for k in shared)
         if score >= config.verbatim_score or evidence >= config.min_phrase_evidence:
             found.append((i, j, score, sorted(f"{x} {y}" for x, y in shared)))
     return found

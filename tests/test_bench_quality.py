@@ -1,0 +1,128 @@
+"""Dataset loaders, seeds checks and the quality report, on tiny data made in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import datasets, quality  # noqa: E402
+from benchmarks.reuters import load_stories, split_pool  # noqa: E402
+from benchmarks.synthetic import generate  # noqa: E402
+from dedup.records import Document, Label  # noqa: E402
+
+ANSWER = "Inheritance lets a new class reuse the methods and variables of an existing class. " * 3
+
+
+@dataclass(frozen=True)
+class V:
+    id: str
+    cluster: str
+    label: Label
+    source: str | None
+
+
+@pytest.fixture()
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "data"
+    clough = root / "clough-stevenson"
+    clough.mkdir(parents=True)
+    (clough / "file_information.csv").write_text(
+        "File,Task,Category\ng0pA_taska.txt,a,cut\ng0pB_taska.txt,a,heavy\ng0pC_taska.txt,a,non\n", encoding="utf-8")
+    (clough / "orig_taska.txt").write_text(ANSWER, encoding="utf-8")
+    (clough / "g0pA_taska.txt").write_text(ANSWER, encoding="utf-8")
+    (clough / "g0pB_taska.txt").write_bytes("Caf\xe9 classes reuse methods of existing classes.".encode("cp1252"))
+    (clough / "g0pC_taska.txt").write_text("Objects model things in the world.", encoding="utf-8")
+    basil = root / "basil"
+    basil.mkdir()
+    rows = [{"id": f"b{i}", "title": f"T{i}", "text": f"Story {i} text about event {i // 3}.", "outlet": "nyt",
+             "url": "", "published": "2010-07-02", "event": f"e{i // 3}", "event_title": f"Event {i // 3}"}
+            for i in range(6)]
+    (basil / "basil.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv("DEDUP_DATA", str(root))
+    return root
+
+
+def test_load_clough(data: Path) -> None:
+    docs, truth = datasets.load_clough()
+    assert [d.id for d in docs] == ["g0pA_taska", "g0pB_taska", "g0pC_taska", "orig_taska"]
+    assert truth["g0pA_taska"] == datasets.Truth("orig_taska", Label.SYNDICATED, "orig_taska")
+    assert truth["g0pB_taska"] == datasets.Truth("orig_taska", Label.REWRITE, "orig_taska")
+    assert truth["g0pC_taska"] == datasets.Truth("g0pC_taska", Label.ORIGINAL, None)
+    assert truth["orig_taska"].label == Label.ORIGINAL
+    assert "Café" in docs[1].text
+
+
+def test_load_basil_and_events(data: Path) -> None:
+    docs, truth = datasets.load_basil()
+    assert len(docs) == 6 and all(t.label == Label.ORIGINAL and t.cluster == i for i, t in truth.items())
+    events = datasets.basil_events()
+    assert events["b4"].id == "e1" and events["b4"].title == "Event 1"
+
+
+def test_missing_data_raises_file_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEDUP_DATA", str(tmp_path / "nothing"))
+    with pytest.raises(FileNotFoundError):
+        datasets.load_clough()
+    with pytest.raises(FileNotFoundError):
+        datasets.load_basil()
+
+
+def test_seed_checks() -> None:
+    docs, truth = datasets.load_seeds()
+    assert {d.id for d in docs} >= {"001", "002", "003", "004"}
+    good = {"004": V("004", "004", Label.ORIGINAL, None), "001": V("001", "004", Label.REWRITE, "004"),
+            "003": V("003", "004", Label.REWRITE, "004"), "002": V("002", "002", Label.ORIGINAL, None)}
+    assert all(c.passed for c in datasets.seed_checks(good))
+    bad = dict(good, **{"002": V("002", "004", Label.SYNDICATED, "004"), "003": V("003", "003", Label.ORIGINAL, None)})
+    failed = {c.name for c in datasets.seed_checks(bad) if not c.passed}
+    assert failed == {"001, 003 and 004 share a cluster", "003 is a rewrite of 004", "002 is not syndicated"}
+    assert set(truth) == {"001", "003", "004"}
+
+
+def test_cross_event_links() -> None:
+    events = {"a": datasets.Event("e1", ""), "b": datasets.Event("e1", ""), "c": datasets.Event("e2", "")}
+    verdicts = {"a": V("a", "a", Label.ORIGINAL, None), "b": V("b", "a", Label.REWRITE, "a"),
+                "c": V("c", "a", Label.REWRITE, "a")}
+    links = quality.cross_event_links(verdicts, events)
+    assert sorted(links) == [("a", "b", True), ("a", "c", False), ("b", "c", False)]
+
+
+def test_quality_report_runs_and_skips_missing(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (data / "basil" / "basil.jsonl").unlink()
+    code = quality.main(["--systems", "datasketch,tfidf", "--datasets", "seeds,clough,basil"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "missing dataset basil" in err
+    assert "clough" in out and "tfidf" in out and "Seeds checks" in out
+    assert "macro-F1>=0.85" in out and "AUC Clough" in out
+
+
+def test_quality_markdown_and_unavailable_engine(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "dedup", None)
+    code = quality.main(["--systems", "dedup,datasketch", "--datasets", "clough,basil", "--markdown"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "| dataset | system |" in out
+    assert "unavailable" in out
+    assert "0 cross-event links: 0 PASS" in out
+
+
+def test_pair_sets_are_labelled_by_truth() -> None:
+    fixture = Path(__file__).resolve().parent / "fixtures" / "bench" / "reut2-000.sgm"
+    docs, truth = [], {}
+    for item in generate(split_pool(load_stories([fixture]), "test"), 60, seed=4):
+        r, t = item.record, item.truth
+        docs.append(Document(id=r.id, text=r.text, published=r.published))
+        truth[r.id] = datasets.Truth(t.cluster, Label(t.label), t.source, t.kind, t.event)
+    pairs = quality.synthetic_pairs(docs, truth, 40, seed=0)
+    assert 0 < sum(pairs.labels) < len(pairs.labels) <= 40
+    for (pair_id, _, _), label in zip(pairs.pairs, pairs.labels):
+        a, b = pair_id.split(":", 1)[1].split("|")
+        assert label == int(truth[b].source == a)
