@@ -117,15 +117,8 @@ def label_cluster(
     verdicts = [Verdict(original, original, Label.ORIGINAL, None, None)]
     for member, source in _sources(order, links, verified).items():
         match = (verified.get((member, source)) or verified[(source, member)]).toward(member)
-        verbatim = (
-            match.reuse_ab >= config.syndicated_reuse
-            and match.paraphrase_distance <= config.syndicated_distance
-        )
-        label = (
-            Label.SYNDICATED
-            if match.containment_ab >= config.syndicated_containment or verbatim
-            else Label.REWRITE
-        )
+        copied = max(match.containment_ab, match.containment_ba)
+        label = Label.SYNDICATED if copied >= config.syndicated_containment else Label.REWRITE
         verdicts.append(
             Verdict(member, original, label, source, round(match.score, 4), round(match.reuse_ab, 4), len(match.alignments))
         )

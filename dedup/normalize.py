@@ -49,7 +49,7 @@ _CHROME_SHORT = re.compile(
         short\s*url | follow(?:\s+us)?(?:\s+on\s+\w+)? | share(?:\s+this)?(?:\s+\w+)? | tweet | email | print
       | advertisement | sponsored(?:\s+content)? | read\s+more | related(?:\s+\w+)? | more\s+stories?
       | enter | keywords | background | subscribe\b.* | sign\s+up\b.* | .*\bnewsletter\b.*
-      | (?:updated|published|posted|last\s+modified)\b.* | click\s+here\b.* | (?:by|author:?)\s+[\w .'-]{2,60}
+      | (?:updated|published|posted|last\s+modified)\b.* | click\s+here\b.* | (?:by|author:?)\s+[\w .,'-]{2,60}
       | (?:image|photo|picture|video|file\s+photo)\s*(?:credit)?\s*:.* | with\s+(?:post\s+)?wires?
     )$""",
     re.IGNORECASE | re.VERBOSE,

@@ -12,6 +12,7 @@ from dedup.background import Background, load_background
 from dedup.candidates import document_pairs
 from dedup.cluster import label_corpus
 from dedup.config import Config
+from dedup.errors import InputError
 from dedup.normalize import prepare_corpus
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_set
@@ -73,6 +74,11 @@ def cluster_documents(
         clock = now
 
     all_docs = list(docs)
+    seen: set[str] = set()
+    for d in all_docs:
+        if d.id in seen:
+            raise InputError(d.origin or d.id, f"duplicate document id {d.id!r}")
+        seen.add(d.id)
     prepared = [p for p in prepare_corpus(all_docs, config.normalize)]
     skipped = tuple(p.id for p in prepared if not p.words)
     prepared = [p for p in prepared if p.words]

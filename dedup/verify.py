@@ -176,7 +176,11 @@ def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyC
     reuse_ab = _reuse(fa.weights, ia, scores)
     reuse_ba = _reuse(fb.weights, ib, scores)
     containment = max(cont_ab, cont_ba)
-    linked = containment >= config.syndication_containment or len(reused) >= config.min_reused
+    linked = (
+        containment >= config.syndication_containment
+        or len(reused) >= config.min_reused
+        or (containment >= config.partial_containment and len(reused) >= 1)
+    )
     return Match(
         a=a.id,
         b=b.id,

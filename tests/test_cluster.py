@@ -144,12 +144,20 @@ def test_syndicated_vs_rewrite_by_containment() -> None:
     assert v["rewrite"].reuse == 0.35
 
 
-def test_near_verbatim_sentences_count_as_syndicated_without_5gram_containment() -> None:
-    # House-style edits break 5-grams: low containment, but every sentence reused nearly verbatim.
+def test_copy_inside_a_larger_page_is_syndicated() -> None:
+    # The wire story is all there (containment of the source in the copy), teasers around it.
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("page", "2025-03-14T07:00Z"))
+    matches = [match("page", "wire", cont_ab=0.45, cont_ba=0.97, reuse_ab=0.5, reuse_ba=0.97)]
+    v = by_id(label_corpus(corpus, matches, CONFIG)[0])
+    assert v["page"].label is Label.SYNDICATED
+
+
+def test_near_verbatim_sentences_without_5gram_containment_are_a_rewrite() -> None:
+    # Every sentence kept but edited: below verbatim level, so a (light) rewrite.
     corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"))
     matches = [match("copy", "wire", cont_ab=0.3, cont_ba=0.3, reuse_ab=0.97, reuse_ba=0.95, distance=0.02)]
     v = by_id(label_corpus(corpus, matches, CONFIG)[0])
-    assert v["copy"].label is Label.SYNDICATED
+    assert v["copy"].label is Label.REWRITE
 
 
 def test_source_is_nearer_member_when_not_linked_to_original() -> None:
