@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.metrics import adjusted_rand, evaluate, label_scores, pair_scores, source_accuracy  # noqa: E402
 from dedup.records import Label  # noqa: E402

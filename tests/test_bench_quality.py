@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import datasets, quality  # noqa: E402
 from benchmarks.reuters import load_stories, split_pool  # noqa: E402

@@ -6,12 +6,10 @@ import itertools
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import synthetic  # noqa: E402
 from benchmarks.reuters import load_stories, split_pool  # noqa: E402

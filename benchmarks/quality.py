@@ -1,0 +1,402 @@
+"""Quality benchmark: every dataset x system in one table, then seeds checks, BASIL links and pair ranking.
+
+Run ``python -m benchmarks.quality [--size N] [--systems dedup,datasketch,tfidf] [--markdown]``.
+A missing dataset is reported and skipped; a system that is not importable
+yet (the engine while it is being written) is shown as unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, Callable, Mapping, Sequence
+
+from sklearn.metrics import roc_auc_score
+
+from benchmarks.baselines import minhash_pair_scores, minhash_system, tfidf_pair_scores, tfidf_system
+from benchmarks.datasets import (
+    Check,
+    Event,
+    Truth,
+    basil_events,
+    load_basil,
+    load_clough,
+    load_seeds,
+    load_synthetic,
+    seed_checks,
+)
+from benchmarks.metrics import LABELS, Scores, evaluate, label_name
+from dedup.records import Document
+
+DATASETS: tuple[str, ...] = ("seeds", "clough", "synthetic", "basil")
+SYSTEMS: tuple[str, ...] = ("dedup", "datasketch", "tfidf")
+CLOUGH_MACRO_F1 = 0.85
+SYNTHETIC_ARI = 0.98
+SYNTHETIC_MACRO_F1 = 0.95
+MAX_LINKS_SHOWN = 40
+
+Pair = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one system produced on one dataset (or why it did not)."""
+
+    verdicts: Mapping[str, Any]
+    matches: tuple[Any, ...]
+    seconds: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class System:
+    """A named system: a clustering function and a pair scorer, either possibly unavailable."""
+
+    name: str
+    cluster: Callable[[list[Document]], tuple[Sequence[Any], tuple[Any, ...]]] | None
+    pairs: Callable[[list[Pair]], Sequence[Any]] | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the main table."""
+
+    dataset: str
+    system: str
+    docs: int
+    scores: Scores | None
+    seconds: float | None
+    target: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PairSet:
+    """Labelled pairs for ranking: 1 = shares content, 0 = does not."""
+
+    name: str
+    pairs: tuple[Pair, ...]
+    labels: tuple[int, ...]
+
+
+def dedup_system() -> System:
+    """The engine, if its API can be imported."""
+    try:
+        from dedup import cluster_documents
+    except Exception as exc:  # the engine may be half-written: report, do not crash
+        return System("dedup", None, None, f"unavailable ({type(exc).__name__}: {exc})")
+
+    def cluster(docs: list[Document]) -> tuple[Sequence[Any], tuple[Any, ...]]:
+        result = cluster_documents(docs)
+        return result.verdicts, tuple(getattr(result, "matches", None) or ())
+
+    scorer = None
+    try:
+        from dedup import score_pairs as scorer
+    except Exception:
+        scorer = None
+    return System("dedup", cluster, scorer)
+
+
+def baseline_systems() -> dict[str, System]:
+    """The two baselines as systems."""
+    return {
+        "datasketch": System("datasketch", lambda docs: (minhash_system(docs), ()), minhash_pair_scores),
+        "tfidf": System("tfidf", lambda docs: (tfidf_system(docs), ()), tfidf_pair_scores),
+    }
+
+
+def run(system: System, docs: list[Document]) -> Outcome:
+    """Time ``system`` on ``docs``; an exception becomes the outcome's error."""
+    if system.cluster is None:
+        return Outcome({}, (), 0.0, system.note)
+    started = time.perf_counter()
+    try:
+        verdicts, matches = system.cluster(docs)
+    except Exception as exc:
+        return Outcome({}, (), time.perf_counter() - started, f"error ({type(exc).__name__}: {exc})")
+    return Outcome({v.id: v for v in verdicts}, matches, time.perf_counter() - started)
+
+
+def cross_event_links(verdicts: Mapping[str, Any], events: Mapping[str, Event]) -> list[tuple[str, str, bool]]:
+    """Every pair placed in one cluster, with whether both articles cover the same event."""
+    clusters: dict[str, list[str]] = {}
+    for doc_id in events:
+        verdict = verdicts.get(doc_id)
+        clusters.setdefault(verdict.cluster if verdict is not None else doc_id, []).append(doc_id)
+    return [(a, b, events[a].id == events[b].id)
+            for members in clusters.values() for a, b in combinations(sorted(members), 2)]
+
+
+def _passed(flag: bool) -> str:
+    return "PASS" if flag else "FAIL"
+
+
+def target_for(dataset: str, scores: Scores | None, checks: Sequence[Check], cross: int | None) -> str:
+    """The issue's target for ``dataset`` and whether this row meets it."""
+    if dataset == "clough" and scores is not None:
+        macro = scores.labels.macro_f1 or 0.0
+        return f"macro-F1>={CLOUGH_MACRO_F1}: {_passed(macro >= CLOUGH_MACRO_F1)}"
+    if dataset == "synthetic" and scores is not None:
+        macro = scores.labels.macro_f1 or 0.0
+        ok = scores.ari >= SYNTHETIC_ARI and macro >= SYNTHETIC_MACRO_F1
+        return f"ARI>={SYNTHETIC_ARI}, macro-F1>={SYNTHETIC_MACRO_F1}: {_passed(ok)}"
+    if dataset == "seeds" and checks:
+        passed = sum(c.passed for c in checks)
+        return f"all checks: {passed}/{len(checks)} {_passed(passed == len(checks))}"
+    if dataset == "basil" and cross is not None:
+        return f"0 cross-event links: {cross} {_passed(cross == 0)}"
+    return ""
+
+
+def clough_pairs(docs: Sequence[Document], truth: Mapping[str, Truth]) -> PairSet:
+    """Each answer against its task's source: positive unless it was written independently (``non``)."""
+    text = {d.id: d.text for d in docs}
+    pairs, labels = [], []
+    for doc_id in sorted(truth):
+        if doc_id.startswith("orig_task"):
+            continue
+        source = f"orig_task{doc_id.rsplit('task', 1)[-1]}"
+        pairs.append((f"clough:{source}|{doc_id}", text[source], text[doc_id]))
+        labels.append(int(label_name(truth[doc_id].label) != "original"))
+    return PairSet("Clough", tuple(pairs), tuple(labels))
+
+
+def synthetic_pairs(docs: Sequence[Document], truth: Mapping[str, Truth], count: int, seed: int) -> PairSet:
+    """Originals against their derived documents (positive) and against same-event independent
+    reports or other stories (negative); about ``count`` pairs, half of each."""
+    rng = random.Random(f"{seed}:pairs")
+    text = {d.id: d.text for d in docs}
+    positives = sorted((t.cluster, i) for i, t in truth.items() if t.source is not None)
+    hard = sorted((t.event, i) for i, t in truth.items() if t.kind == "independent" and t.event in text)
+    originals = sorted(i for i, t in truth.items() if t.kind == "original")
+    positives = rng.sample(positives, min(len(positives), count // 2))
+    negatives = rng.sample(hard, min(len(hard), count // 4))
+    ids = sorted(text)
+    for _ in range(20 * count if originals else 0):
+        if len(negatives) >= count // 2:
+            break
+        a, b = rng.choice(originals), rng.choice(ids)
+        if truth[b].cluster != a and truth[b].event != a:
+            negatives.append((a, b))
+    pairs = [(f"synthetic:{a}|{b}", text[a], text[b]) for a, b in positives + negatives]
+    return PairSet("Synthetic", tuple(pairs), tuple([1] * len(positives) + [0] * len(negatives)))
+
+
+def basil_pairs(docs: Sequence[Document], events: Mapping[str, Event]) -> PairSet:
+    """Every same-event pair of BASIL articles: all negative (independent coverage)."""
+    text = {d.id: d.text for d in docs}
+    by_event: dict[str, list[str]] = {}
+    for doc_id in sorted(text):
+        by_event.setdefault(events[doc_id].id, []).append(doc_id)
+    pairs = [(f"basil:{a}|{b}", text[a], text[b]) for members in by_event.values() for a, b in combinations(members, 2)]
+    return PairSet("BASIL", tuple(pairs), tuple([0] * len(pairs)))
+
+
+def _auc(labels: Sequence[int], scores: Sequence[float]) -> float | None:
+    return float(roc_auc_score(labels, scores)) if len(set(labels)) == 2 else None
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def render(header: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool) -> str:
+    """A table as Markdown or as aligned plain text."""
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*r) for r in rows]
+    return "\n".join(lines)
+
+
+def main_table(rows: Sequence[Row], markdown: bool) -> str:
+    """The dataset x system table."""
+    header = ["dataset", "system", "docs", "ARI", "pair P", "pair R", "pair F1", "macro-F1",
+              "F1 orig", "F1 synd", "F1 rewr", "src acc", "time s", "target"]
+    body = []
+    for r in rows:
+        if r.scores is None:
+            body.append([r.dataset, r.system, str(r.docs)] + ["–"] * 9
+                        + [_fmt(r.seconds, 2), r.note or r.target])
+            continue
+        s = r.scores
+        body.append([
+            r.dataset, r.system, str(r.docs), _fmt(s.ari), _fmt(s.pairs.precision), _fmt(s.pairs.recall),
+            _fmt(s.pairs.f1), _fmt(s.labels.macro_f1), *(_fmt(s.labels.per_class[k]) for k in LABELS),
+            _fmt(s.source_accuracy), _fmt(r.seconds, 2), r.target,
+        ])
+    return render(header, body, markdown)
+
+
+def _snippet(text: str, limit: int = 140) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def link_report(system: str, outcome: Outcome, events: Mapping[str, Event], markdown: bool) -> list[str]:
+    """BASIL links of one system: counts, then each link with its event and best aligned passages."""
+    links = cross_event_links(outcome.verdicts, events)
+    within = sum(1 for *_, same in links if same)
+    lines = [f"{'### ' if markdown else ''}{system}: {within} links within an event, {len(links) - within} across events"]
+    matches = {}
+    for match in outcome.matches:
+        matches[(getattr(match, "a", None), getattr(match, "b", None))] = match
+    for a, b, same in sorted(links, key=lambda x: x[2])[:MAX_LINKS_SHOWN]:
+        where = f"event {events[a].id} ({events[a].title})" if same else (
+            f"ACROSS events {events[a].id} / {events[b].id}")
+        lines.append(f"{'- ' if markdown else '  '}{a} <-> {b}: {where}")
+        match = matches.get((a, b)) or matches.get((b, a))
+        indent = "  - " if markdown else "      "
+        if match is None:
+            lines.append(indent + ("no direct match (linked through the cluster)" if matches
+                                   else "no passage evidence from this system"))
+            continue
+        lines.append(f"{indent}match score {_fmt(getattr(match, 'score', None), 2)}, "
+                     f"linked={getattr(match, 'linked', None)}")
+        flipped = getattr(match, "a", a) != a
+        alignments = sorted(getattr(match, "alignments", ()) or (), key=lambda x: -getattr(x, "score", 0.0))
+        for al in alignments[:3]:
+            left, right = getattr(al, "a_text", ""), getattr(al, "b_text", "")
+            if flipped:
+                left, right = right, left
+            lines.append(f"{indent}{_fmt(getattr(al, 'score', None), 2)}: \"{_snippet(left)}\" ~ \"{_snippet(right)}\"")
+    if len(links) > MAX_LINKS_SHOWN:
+        lines.append(f"{'- ' if markdown else '  '}... {len(links) - MAX_LINKS_SHOWN} more links")
+    return lines
+
+
+def pair_section(systems: Sequence[System], sets: Sequence[PairSet], markdown: bool) -> str:
+    """ROC AUC of each pair scorer on each labelled pair set."""
+    by_name = {s.name: s for s in sets}
+    combined = PairSet("All", tuple(p for s in sets for p in s.pairs), tuple(l for s in sets for l in s.labels))
+    header = ["scorer"] + [f"AUC {s.name}" for s in sets if s.name != "BASIL"] + ["AUC all (+BASIL neg)"]
+    if "BASIL" in by_name:
+        header += ["BASIL mean", "BASIL max"]
+    header.append("time s")
+    rows = []
+    for system in systems:
+        if system.pairs is None:
+            rows.append([system.name] + ["–"] * (len(header) - 2) + [system.note or "unavailable"])
+            continue
+        started = time.perf_counter()
+        try:
+            scored = {p.id: float(p.score) for p in system.pairs(list(combined.pairs))}
+        except Exception as exc:
+            rows.append([system.name] + ["–"] * (len(header) - 2) + [f"error ({type(exc).__name__})"])
+            continue
+        seconds = time.perf_counter() - started
+        row = [system.name]
+        for s in sets:
+            if s.name != "BASIL":
+                row.append(_fmt(_auc(s.labels, [scored[p[0]] for p in s.pairs])))
+        row.append(_fmt(_auc(combined.labels, [scored[p[0]] for p in combined.pairs])))
+        if "BASIL" in by_name:
+            basil = [scored[p[0]] for p in by_name["BASIL"].pairs]
+            row += [_fmt(sum(basil) / len(basil) if basil else None), _fmt(max(basil) if basil else None)]
+        row.append(_fmt(seconds, 2))
+        rows.append(row)
+    sizes = ", ".join(f"{s.name} {sum(s.labels)}+/{len(s.labels) - sum(s.labels)}-" for s in sets)
+    return f"pairs: {sizes}\n\n" + render(header, rows, markdown)
+
+
+def load(name: str, size: int, seed: int) -> tuple[list[Document], dict[str, Truth]]:
+    """One dataset by name."""
+    if name == "seeds":
+        return load_seeds()
+    if name == "clough":
+        return load_clough()
+    if name == "synthetic":
+        return load_synthetic("test", size, seed)
+    if name == "basil":
+        return load_basil()
+    raise ValueError(f"unknown dataset {name!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: run the benchmark and print its report."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality", description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=2000, help="synthetic test-split corpus size")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated: dedup,datasketch,tfidf")
+    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated: seeds,clough,synthetic,basil")
+    parser.add_argument("--pairs", type=int, default=1000, help="synthetic pairs for the ranking section")
+    parser.add_argument("--markdown", action="store_true", help="emit Markdown (for benchmarks/RESULTS.md)")
+    args = parser.parse_args(argv)
+    md = args.markdown
+
+    available = baseline_systems()
+    systems: list[System] = []
+    for name in [s.strip() for s in args.systems.split(",") if s.strip()]:
+        if name == "dedup":
+            systems.append(dedup_system())
+        elif name in available:
+            systems.append(available[name])
+        else:
+            parser.error(f"unknown system {name!r}")
+
+    rows: list[Row] = []
+    seed_results: dict[str, list[Check]] = {}
+    basil_outcomes: dict[str, Outcome] = {}
+    events: dict[str, Event] = {}
+    pair_sets: list[PairSet] = []
+    for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
+        try:
+            docs, truth = load(dataset, args.size, args.seed)
+            if dataset == "basil":
+                events = basil_events()
+        except FileNotFoundError as exc:
+            print(f"missing dataset {dataset}: {exc} -- skipped", file=sys.stderr)
+            continue
+        if dataset == "clough":
+            pair_sets.append(clough_pairs(docs, truth))
+        elif dataset == "synthetic":
+            pair_sets.append(synthetic_pairs(docs, truth, args.pairs, args.seed))
+        elif dataset == "basil":
+            pair_sets.append(basil_pairs(docs, events))
+        for system in systems:
+            outcome = run(system, docs)
+            if outcome.error:
+                rows.append(Row(dataset, system.name, len(docs), None, None, "", outcome.error))
+                continue
+            checks = seed_checks(outcome.verdicts) if dataset == "seeds" else []
+            scores = None if dataset == "seeds" else evaluate(truth, outcome.verdicts)
+            cross = None
+            if dataset == "seeds":
+                seed_results[system.name] = checks
+            if dataset == "basil":
+                basil_outcomes[system.name] = outcome
+                cross = sum(1 for *_, same in cross_event_links(outcome.verdicts, events) if not same)
+            rows.append(Row(dataset, system.name, len(docs), scores, outcome.seconds,
+                            target_for(dataset, scores, checks, cross)))
+        print(f"done: {dataset}", file=sys.stderr)
+
+    heading = "## " if md else "== "
+    out = [f"{heading}Quality (synthetic: test split, {args.size} docs, seed {args.seed})", "", main_table(rows, md)]
+    if seed_results:
+        out += ["", f"{heading}Seeds checks"]
+        for name, checks in seed_results.items():
+            out.append(f"{'### ' if md else ''}{name}: {sum(c.passed for c in checks)}/{len(checks)} pass")
+            for c in checks:
+                out.append(f"{'- ' if md else '  '}[{'pass' if c.passed else 'FAIL'}] {c.name} ({c.detail})")
+    if basil_outcomes:
+        out += ["", f"{heading}BASIL links (same cluster = linked)"]
+        for name, outcome in basil_outcomes.items():
+            out += link_report(name, outcome, events, md)
+    if pair_sets:
+        out += ["", f"{heading}Pair ranking (ROC AUC)", pair_section(systems, pair_sets, md)]
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
