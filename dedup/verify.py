@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
 from dedup.background import EMPTY_BACKGROUND, Background
-from dedup.config import SignatureConfig, VerifyConfig
+from dedup.config import VerifyConfig
 from dedup.normalize import content_tokens
 from dedup.records import Alignment, Match, Passage, Prepared
 from dedup.shingle import overlap, shingle_set
@@ -48,13 +48,40 @@ def phrase_pairs(passage: Passage) -> set[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Features:
-    """What verification needs of one document, computed once."""
+    """What verification needs of one document, computed once.
+
+    Passage vectors are kept as coordinate arrays (``rows``, ``cols``, ``vals``,
+    l2-normalized per passage) and the document vector as sorted ``doc_cols`` and
+    ``doc_vals``, so that a pair is scored with a few numpy calls over the
+    vocabulary the two documents share, not with sparse-matrix machinery.
+    """
 
     shingles: np.ndarray
-    passages: sp.csr_matrix
+    n_passages: int
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
     weights: np.ndarray
-    vector: sp.csr_matrix
+    doc_cols: np.ndarray
+    doc_vals: np.ndarray
     phrases: tuple[dict[tuple[str, str], float], ...]
+
+
+def _restricted(f: Features, common: np.ndarray) -> np.ndarray:
+    """The passage vectors of ``f`` as a dense matrix over the ``common`` columns only."""
+    keep = np.isin(f.cols, common, assume_unique=False)
+    dense = np.zeros((f.n_passages, common.size))
+    dense[f.rows[keep], np.searchsorted(common, f.cols[keep])] = f.vals[keep]
+    return dense
+
+
+def similarities(a: Features, b: Features) -> tuple[float, np.ndarray]:
+    """Document cosine and the passage-by-passage cosine matrix of a pair."""
+    common, ia, ib = np.intersect1d(a.doc_cols, b.doc_cols, assume_unique=True, return_indices=True)
+    cosine = float(a.doc_vals[ia] @ b.doc_vals[ib])
+    if common.size == 0 or a.n_passages == 0 or b.n_passages == 0:
+        return cosine, np.zeros((a.n_passages, b.n_passages))
+    return cosine, _restricted(a, common) @ _restricted(b, common).T
 
 
 class Scorer:
@@ -119,20 +146,24 @@ class Scorer:
         if not hasattr(self, "idf_"):
             raise RuntimeError("Scorer is not fitted: call fit(documents) first")
         passages = self._tfidf([p.tokens for p in doc.passages])
+        unit = l2_normalize(passages).tocoo()
+        vector = l2_normalize(self._tfidf([content_tokens(doc.words)])).tocsr()
+        vector.sort_indices()
         return Features(
             shingles=shingle_set(doc.words, self.shingle),
-            passages=l2_normalize(passages),
+            n_passages=len(doc.passages),
+            rows=unit.row,
+            cols=unit.col,
+            vals=unit.data,
             weights=np.asarray(passages.sum(axis=1)).ravel(),
-            vector=l2_normalize(self._tfidf([content_tokens(doc.words)])),
+            doc_cols=vector.indices,
+            doc_vals=vector.data,
             phrases=tuple(self.phrases(p) for p in doc.passages),
         )
 
 
-def align(a: Features, b: Features, threshold: float) -> list[tuple[int, int, float]]:
+def align(sim: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
     """Greedy one-to-one alignment of passages whose cosine reaches ``threshold``, best first."""
-    if a.passages.shape[0] == 0 or b.passages.shape[0] == 0:
-        return []
-    sim = (a.passages @ b.passages.T).toarray()
     ii, jj = np.nonzero(sim >= threshold)
     order = np.lexsort((jj, ii, -sim[ii, jj]))
     used_a, used_b, pairs = set(), set(), []
@@ -150,10 +181,12 @@ def _reuse(weights: np.ndarray, aligned: np.ndarray, scores: np.ndarray) -> floa
     return float((weights[aligned] * scores).sum() / total) if total > 0 else 0.0
 
 
-def reused_passages(fa: Features, fb: Features, config: VerifyConfig) -> list[tuple[int, int, float, list[str]]]:
+def reused_passages(
+    fa: Features, fb: Features, sim: np.ndarray, config: VerifyConfig
+) -> list[tuple[int, int, float, list[str]]]:
     """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
     found = []
-    for i, j, score in align(fa, fb, config.align_threshold):
+    for i, j, score in align(sim, config.align_threshold):
         weights = fa.phrases[i]
         shared = [k for k in weights.keys() & fb.phrases[j].keys() if weights[k] >= config.rare_phrase_idf]
         evidence = sum(weights[k] for k in shared)
@@ -168,8 +201,8 @@ def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyC
     union = fa.shingles.size + fb.shingles.size - common
     cont_ab = common / fa.shingles.size if fa.shingles.size else 0.0
     cont_ba = common / fb.shingles.size if fb.shingles.size else 0.0
-    cosine = float((fa.vector @ fb.vector.T).toarray()[0, 0]) if fa.vector.nnz and fb.vector.nnz else 0.0
-    reused = reused_passages(fa, fb, config)
+    cosine, sim = similarities(fa, fb)
+    reused = reused_passages(fa, fb, sim, config)
     ia = np.array([r[0] for r in reused], dtype=np.int64)
     ib = np.array([r[1] for r in reused], dtype=np.int64)
     scores = np.array([r[2] for r in reused])

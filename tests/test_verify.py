@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dedup.background import load_background
 from dedup.config import NormalizeConfig, VerifyConfig
 from dedup.normalize import prepare_corpus
 from dedup.records import Document, Prepared
-from dedup.verify import Scorer, align, verify
+from dedup.verify import Scorer, align, similarities, verify
 
 STORY = """Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the busiest harbour in Kestria.
 The Harbour and Maritime Workers Union said about 4,200 of its members had joined the open-ended stoppage.
@@ -56,10 +57,22 @@ def test_scorer_idf_rare_words_weigh_more() -> None:
 
 def test_features_shapes() -> None:
     a, _, fa, _ = scored(STORY, LIBRARY)
-    assert fa.passages.shape[0] == len(a.passages) == 6
+    assert fa.n_passages == len(a.passages) == 6
     assert fa.weights.shape == (6,)
     assert len(fa.phrases) == 6
-    assert fa.vector.shape[0] == 1
+    assert set(fa.rows.tolist()) == set(range(6))
+    assert np.all(np.diff(fa.doc_cols) > 0)
+    assert float(fa.doc_vals @ fa.doc_vals) == pytest.approx(1.0)
+    for row in range(6):
+        assert float((fa.vals[fa.rows == row] ** 2).sum()) == pytest.approx(1.0)
+
+
+def test_similarities_match_dense_cosines() -> None:
+    _, _, fa, fb = scored(STORY, COPY)
+    cosine, sim = similarities(fa, fb)
+    assert cosine == pytest.approx(1.0)
+    assert sim.shape == (fa.n_passages, fb.n_passages)
+    assert np.diag(sim) == pytest.approx(np.ones(fa.n_passages))
 
 
 def test_verbatim_copy_under_chrome_is_linked() -> None:
@@ -120,10 +133,11 @@ def test_single_shared_sentence_is_not_a_link() -> None:
 
 def test_align_is_one_to_one_and_thresholded() -> None:
     a, b, fa, fb = scored(STORY, COPY)
-    pairs = align(fa, fb, 0.4)
+    sim = similarities(fa, fb)[1]
+    pairs = align(sim, 0.4)
     assert len({i for i, _, _ in pairs}) == len(pairs) == len({j for _, j, _ in pairs})
     assert all(0.4 <= s <= 1.0 for _, _, s in pairs)
-    assert align(fa, fb, 1.01) == []
+    assert align(sim, 1.01) == []
 
 
 def test_match_toward_swaps_directed_fields() -> None:
