@@ -107,7 +107,7 @@ def compare(files: tuple[str, ...], pairs_file: str | None) -> None:
     if len(docs) != 2:
         raise click.UsageError("each file must hold exactly one document")
     match = compare_documents(docs[0], docs[1])
-    verdicts, _ = label_corpus(docs, [match], Config().label)
+    verdicts = label_corpus(docs, [match], Config().label).verdicts
     derived = next((v for v in verdicts if v.source), None)
     verdict = (
         {"label": derived.label.value, "original": derived.source, "derived": derived.id}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
@@ -53,10 +54,6 @@ def parse_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _shares_text(match: Match | None) -> bool:
-    return match is not None and bool(match.alignments)
-
-
 def derived_share(match: Match, member: str) -> float:
     """How much of ``member`` is found in the other document of the match."""
     seen = match.toward(member)
@@ -76,63 +73,46 @@ def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[
     return sorted(members, key=lambda m: (-derives[m], len(docs[m].text), m))
 
 
-def _sources(order: list[str], links: dict[str, dict[str, Match]], verified: dict[tuple[str, str], Match]) -> dict[str, str]:
-    """Each member's source: the original when it shares text with it, else its best-linked member nearer the original.
+def _components(members: list[str], links: dict[str, dict[str, Match]]) -> list[list[str]]:
+    """Connected components of the link graph restricted to ``members``, each in the given order."""
+    inside = set(members)
+    seen: set[str] = set()
+    groups = []
+    for start in members:
+        if start in seen:
+            continue
+        seen.add(start)
+        frontier, group = [start], {start}
+        while frontier:
+            for other in links[frontier.pop()]:
+                if other in inside and other not in seen:
+                    seen.add(other)
+                    group.add(other)
+                    frontier.append(other)
+        groups.append([m for m in members if m in group])
+    return groups
 
-    Inside a cluster one reused passage shared with the original is enough: the
-    link to the cluster is already established by other members.
+
+@dataclass(frozen=True)
+class Labelling:
+    """Verdicts in input order, clusters largest first, and the (original, member) pairs still to verify.
+
+    A cluster holds an original and the members that share text with it; a
+    member linked to the cluster only through others is set apart until the
+    pair is verified, so that a chain of weak links never joins two stories.
     """
-    original = order[0]
-    sources = {
-        m: original
-        for m in order[1:]
-        if original in links[m] or _shares_text(verified.get((m, original)) or verified.get((original, m)))
-    }
-    reached = {original, *sources}
-    pending = [m for m in order if m not in reached]
-    while pending:
-        best = max(
-            ((links[m][r].score, -order.index(m), m, r) for m in pending for r in links[m] if r in reached),
-            default=None,
-        )
-        if best is None:
-            break
-        _, _, member, source = best
-        sources[member] = source
-        reached.add(member)
-        pending.remove(member)
-    return sources
+
+    verdicts: list[Verdict]
+    clusters: list[Cluster]
+    unverified: list[tuple[str, str]]
 
 
-def label_cluster(
-    members: list[str],
-    docs: dict[str, Document],
-    links: dict[str, dict[str, Match]],
-    verified: dict[tuple[str, str], Match],
-    config: LabelConfig,
-) -> tuple[Cluster, list[Verdict]]:
-    """Pick the original of one cluster and label every other member against its source."""
-    order = _order(members, docs, links)
-    original = order[0]
-    verdicts = [Verdict(original, original, Label.ORIGINAL, None, None)]
-    for member, source in _sources(order, links, verified).items():
-        match = (verified.get((member, source)) or verified[(source, member)]).toward(member)
-        copied = max(match.containment_ab, match.containment_ba)
-        label = Label.SYNDICATED if copied >= config.syndicated_containment else Label.REWRITE
-        verdicts.append(
-            Verdict(member, original, label, source, round(match.score, 4), round(match.reuse_ab, 4), len(match.alignments))
-        )
-    return Cluster(original, tuple(order)), verdicts
-
-
-def label_corpus(
-    docs: Sequence[Document], matches: Sequence[Match], config: LabelConfig
-) -> tuple[list[Verdict], list[Cluster]]:
-    """Verdicts in input order and clusters (largest first) from the linked matches."""
+def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: LabelConfig) -> Labelling:
+    """Cluster the documents around originals and label every member against its original."""
     index = {d.id: i for i, d in enumerate(docs)}
     by_id = {d.id: d for d in docs}
     links: dict[str, dict[str, Match]] = {d.id: {} for d in docs}
-    verified = {(m.a, m.b): m for m in matches}
+    verified = {(m.a, m.b): m for m in matches} | {(m.b, m.a): m for m in matches}
     sets = UnionFind(len(docs))
     for m in matches:
         if m.linked:
@@ -141,9 +121,27 @@ def label_corpus(
             sets.union(index[m.a], index[m.b])
     verdicts: dict[str, Verdict] = {}
     clusters: list[Cluster] = []
-    for group in sets.groups():
-        cluster, labelled = label_cluster([docs[i].id for i in group], by_id, links, verified, config)
-        clusters.append(cluster)
-        verdicts.update((v.id, v) for v in labelled)
+    unverified: list[tuple[str, str]] = []
+    stack = [[docs[i].id for i in group] for group in reversed(sets.groups())]
+    while stack:
+        order = _order(stack.pop(), by_id, links)
+        original, attached, rest = order[0], [], []
+        for member in order[1:]:
+            match = verified.get((member, original))
+            if match is not None and (match.linked or match.alignments):
+                attached.append((member, match.toward(member)))
+            else:
+                rest.append(member)
+                if match is None:
+                    unverified.append((original, member))
+        clusters.append(Cluster(original, (original, *(m for m, _ in attached))))
+        verdicts[original] = Verdict(original, original, Label.ORIGINAL, None, None)
+        for member, match in attached:
+            copied = max(match.containment_ab, match.containment_ba)
+            label = Label.SYNDICATED if copied >= config.syndicated_containment else Label.REWRITE
+            verdicts[member] = Verdict(
+                member, original, label, original, round(match.score, 4), round(match.reuse_ab, 4), len(match.alignments)
+            )
+        stack.extend(reversed(_components(rest, links)))
     clusters.sort(key=lambda c: (-len(c.members), index[c.id]))
-    return [verdicts[d.id] for d in docs], clusters
+    return Labelling([verdicts[d.id] for d in docs], clusters, sorted(unverified))

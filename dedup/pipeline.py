@@ -20,6 +20,11 @@ from dedup.signature import signatures
 from dedup.verify import Features, Scorer, verify
 
 
+# Each round verifies the members of a cluster against an original chosen in the
+# previous one; originals settle in two or three rounds.
+_MAX_LABEL_ROUNDS = 8
+
+
 @dataclass(frozen=True)
 class Result:
     """What a clustering run found.
@@ -98,15 +103,15 @@ def cluster_documents(
     matches = tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in pairs)
     lap("verify")
     docs_in = [p.doc for p in prepared]
-    verdicts, clusters = label_corpus(docs_in, matches, config.label)
     position = {p.id: i for i, p in enumerate(prepared)}
-    verified = {(m.a, m.b) for m in matches} | {(m.b, m.a) for m in matches}
-    to_original = sorted(
-        tuple(sorted((position[c.id], position[m]))) for c in clusters for m in c.members[1:] if (c.id, m) not in verified
-    )
-    if to_original:
-        matches += tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in to_original)
-        verdicts, clusters = label_corpus(docs_in, matches, config.label)
+    labelling = label_corpus(docs_in, matches, config.label)
+    for _ in range(_MAX_LABEL_ROUNDS):
+        if not labelling.unverified:
+            break
+        to_verify = [tuple(sorted((position[o], position[m]))) for o, m in labelling.unverified]
+        matches += tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in to_verify)
+        labelling = label_corpus(docs_in, matches, config.label)
+    verdicts, clusters = labelling.verdicts, labelling.clusters
     lap("label")
     stats = {
         "documents": len(all_docs),

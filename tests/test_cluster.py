@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from dedup.cluster import UnionFind, derived_share, label_corpus, parse_date
 from dedup.config import LabelConfig
-from dedup.records import Document, Label, Match
+from dedup.records import Alignment, Cluster, Document, Label, Match, Verdict
 
 CONFIG = LabelConfig()
 
@@ -91,6 +93,12 @@ def test_parse_date_invalid(value: str | None) -> None:
 # --- label_corpus -----------------------------------------------------------
 
 
+def run(corpus: list[Document], matches: list[Match]) -> tuple[list[Verdict], list[Cluster]]:
+    labelling = label_corpus(corpus, matches, CONFIG)
+    return labelling.verdicts, labelling.clusters
+
+
+
 def test_derived_share_reads_the_member_side() -> None:
     m = match("x", "y", cont_ab=0.9, cont_ba=0.2, reuse_ab=0.1, reuse_ba=0.7)
     assert derived_share(m, "x") == 0.9
@@ -104,7 +112,7 @@ def test_earliest_published_is_original() -> None:
         match("late", "early", cont_ab=0.1, cont_ba=0.95),
         match("mid", "early", cont_ab=0.1, cont_ba=0.9),
     ]
-    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    verdicts, clusters = run(corpus, matches)
     v = by_id(verdicts)
     assert v["early"].label is Label.ORIGINAL and v["early"].source is None
     assert v["late"].source == "early" and v["mid"].source == "early"
@@ -121,7 +129,7 @@ def test_without_dates_original_is_most_derived_from() -> None:
         match("wire", "c", cont_ab=0.3, cont_ba=0.8),
         match("a", "c", cont_ab=0.35, cont_ba=0.35),
     ]
-    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    verdicts, clusters = run(corpus, matches)
     v = by_id(verdicts)
     assert v["wire"].label is Label.ORIGINAL
     assert v["a"].source == "wire" and v["c"].source == "wire"
@@ -135,7 +143,7 @@ def test_syndicated_vs_rewrite_by_containment() -> None:
         match("wire", "rewrite", cont_ab=0.1, cont_ba=0.15, reuse_ab=0.3, reuse_ba=0.35, distance=0.25),
         match("copy", "rewrite", cont_ab=0.1, cont_ba=0.15, reuse_ab=0.3, reuse_ba=0.35, distance=0.25),
     ]
-    verdicts, _ = label_corpus(corpus, matches, CONFIG)
+    verdicts, _ = run(corpus, matches)
     v = by_id(verdicts)
     assert v["copy"].label is Label.SYNDICATED and v["copy"].source == "wire"
     assert v["copy"].score == 0.92
@@ -148,7 +156,7 @@ def test_copy_inside_a_larger_page_is_syndicated() -> None:
     # The wire story is all there (containment of the source in the copy), teasers around it.
     corpus = docs(("wire", "2025-03-14T06:00Z"), ("page", "2025-03-14T07:00Z"))
     matches = [match("page", "wire", cont_ab=0.45, cont_ba=0.97, reuse_ab=0.5, reuse_ba=0.97)]
-    v = by_id(label_corpus(corpus, matches, CONFIG)[0])
+    v = by_id(run(corpus, matches)[0])
     assert v["page"].label is Label.SYNDICATED
 
 
@@ -156,28 +164,53 @@ def test_near_verbatim_sentences_without_5gram_containment_are_a_rewrite() -> No
     # Every sentence kept but edited: below verbatim level, so a (light) rewrite.
     corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"))
     matches = [match("copy", "wire", cont_ab=0.3, cont_ba=0.3, reuse_ab=0.97, reuse_ba=0.95, distance=0.02)]
-    v = by_id(label_corpus(corpus, matches, CONFIG)[0])
+    v = by_id(run(corpus, matches)[0])
     assert v["copy"].label is Label.REWRITE
 
 
-def test_source_is_nearer_member_when_not_linked_to_original() -> None:
+def test_member_linked_only_through_another_waits_for_verification() -> None:
     corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"))
     matches = [
         match("copy", "wire", cont_ab=0.95, cont_ba=0.95),
         match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
     ]
-    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
-    v = by_id(verdicts)
-    assert v["late"].source == "copy"
-    assert v["late"].cluster == "wire"
-    assert v["late"].label is Label.REWRITE
-    assert clusters[0].members == ("wire", "copy", "late")
+    labelling = label_corpus(corpus, matches, CONFIG)
+    assert labelling.unverified == [("wire", "late")]
+    v = by_id(labelling.verdicts)
+    assert v["late"].label is Label.ORIGINAL and v["late"].cluster == "late"
+
+
+def test_member_sharing_a_passage_with_the_original_joins_it() -> None:
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"))
+    passage = Alignment(0, 0, "a shared sentence", "a shared sentence", 0.7)
+    matches = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95),
+        match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
+        replace(match("late", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.1, linked=False), alignments=(passage,)),
+    ]
+    labelling = label_corpus(corpus, matches, CONFIG)
+    assert labelling.unverified == []
+    v = by_id(labelling.verdicts)
+    assert (v["late"].cluster, v["late"].source, v["late"].label) == ("wire", "wire", Label.REWRITE)
+    assert labelling.clusters[0].members == ("wire", "copy", "late")
+
+
+def test_member_sharing_nothing_with_the_original_is_set_apart() -> None:
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"))
+    matches = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95),
+        match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
+        match("late", "wire", linked=False),
+    ]
+    labelling = label_corpus(corpus, matches, CONFIG)
+    assert labelling.unverified == []
+    assert [c.members for c in labelling.clusters] == [("wire", "copy"), ("late",)]
 
 
 def test_unlinked_matches_do_not_cluster_and_singletons_are_original() -> None:
     corpus = docs(("a", "2025-03-14"), ("b", "2025-03-13"), ("c", None))
     matches = [match("a", "b", cont_ab=0.2, cont_ba=0.2, linked=False)]
-    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    verdicts, clusters = run(corpus, matches)
     assert [v.id for v in verdicts] == ["a", "b", "c"]  # input order
     for v in verdicts:
         assert v.label is Label.ORIGINAL
@@ -189,8 +222,9 @@ def test_unlinked_matches_do_not_cluster_and_singletons_are_original() -> None:
 
 def test_clusters_largest_first_and_verdicts_in_input_order() -> None:
     corpus = docs(("s", None), ("x", "2025-01-01"), ("y", "2025-01-02"), ("z", "2025-01-03"))
-    matches = [match("y", "x", cont_ab=0.9, cont_ba=0.9), match("z", "y", cont_ab=0.9, cont_ba=0.9)]
-    verdicts, clusters = label_corpus(corpus, matches, CONFIG)
+    matches = [match("y", "x", cont_ab=0.9, cont_ba=0.9), match("z", "y", cont_ab=0.9, cont_ba=0.9),
+               match("z", "x", cont_ab=0.9, cont_ba=0.9)]
+    verdicts, clusters = run(corpus, matches)
     assert [v.id for v in verdicts] == ["s", "x", "y", "z"]
     assert [c.id for c in clusters] == ["x", "s"]
     assert clusters[0].members == ("x", "y", "z")
