@@ -79,6 +79,9 @@ class VerifyConfig:
     ``partial_containment``: a lower containment that links together with a
     single reused passage: runs of five words shared by chance are rare, so a
     heavy rewrite that keeps a few sentences verbatim shows here.
+    ``single_passage_share``: a single reused passage also links when it covers
+    this share of one document's content (a brief rewritten from one sentence
+    of a short wire story).
     """
 
     align_threshold: float = 0.4
@@ -88,6 +91,7 @@ class VerifyConfig:
     min_reused: int = 2
     syndication_containment: float = 0.5
     partial_containment: float = 0.25
+    single_passage_share: float = 0.3
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,7 @@ def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyC
     linked = (
         containment >= config.syndication_containment
         or len(reused) >= config.min_reused
-        or (containment >= config.partial_containment and len(reused) >= 1)
+        or (len(reused) >= 1 and (containment >= config.partial_containment or max(reuse_ab, reuse_ba) >= config.single_passage_share))
     )
     return Match(
         a=a.id,
