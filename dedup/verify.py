@@ -190,7 +190,7 @@ def reused_passages(
         weights = fa.phrases[i]
         shared = [k for k in weights.keys() & fb.phrases[j].keys() if weights[k] >= config.rare_phrase_idf]
         evidence = sum(weights[k] for k in shared)
-        if score >= config.verbatim_score or evidence >= config.min_phrase_evidence:
+        if (score >= config.verbatim_score and shared) or evidence >= config.min_phrase_evidence:
             found.append((i, j, score, sorted(f"{x} {y}" for x, y in shared)))
     return found
 
