@@ -86,8 +86,13 @@ def write_table(verdicts: Sequence[Verdict], out: IO[str]) -> None:
     for r in cells:
         out.write("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
     linked = sum(1 for n in sizes.values() if n > 1)
-    out.write(f"\n{len(verdicts)} documents, {linked} clusters of shared origin, "
-              f"{sum(1 for n in sizes.values() if n == 1)} unlinked\n")
+    alone = sum(1 for n in sizes.values() if n == 1)
+    out.write(f"\n{_count(len(verdicts), 'document')}, {_count(linked, 'cluster')} of shared origin, "
+              f"{alone} unlinked\n")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 WRITERS: dict[str, Callable[[Sequence[Verdict], IO[str]], None]] = {
