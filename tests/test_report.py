@@ -82,7 +82,7 @@ def test_table_groups_clusters_originals_first() -> None:
     # Columns are aligned: every row starts its "cluster" cell at the same offset.
     col = lines[0].index("cluster")
     assert all(line[col - 2 : col] == "  " for line in lines[1:5])
-    assert lines[-1] == "4 documents, 1 clusters of shared origin, 1 unlinked"
+    assert lines[-1] == "4 documents, 1 cluster of shared origin, 1 unlinked"
 
 
 def test_table_empty() -> None:
