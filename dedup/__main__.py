@@ -1,0 +1,5 @@
+"""Run the command line: python -m dedup."""
+
+from dedup.cli import main
+
+main()
