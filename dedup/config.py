@@ -70,8 +70,9 @@ class VerifyConfig:
     summed IDF: independent reports of one event share names and numbers, a
     rewrite also keeps the writer's word combinations.
     ``rare_phrase_idf``: only phrases at least this rare count as evidence (IDF
-    5 is about one document in 55): stock phrases of a beat ("basis points",
-    "profit cts vs") are shared by every report of the kind.
+    8 is about one news document in 1,100): stock phrases of a beat ("basis
+    points", "selling concession") are shared by every report of the kind.
+    Chosen on the synthetic training split (``python -m benchmarks.tune``).
     ``min_reused``: reused passages needed for a link; one shared sentence can
     be a common quote or fact, several are shared text.
     ``syndication_containment``: word 5-gram containment of either document in
@@ -87,7 +88,7 @@ class VerifyConfig:
     align_threshold: float = 0.4
     verbatim_score: float = 0.9
     min_phrase_evidence: float = 10.0
-    rare_phrase_idf: float = 6.5
+    rare_phrase_idf: float = 8.0
     min_reused: int = 2
     syndication_containment: float = 0.5
     partial_containment: float = 0.25
