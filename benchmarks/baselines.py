@@ -25,7 +25,10 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from dedup.cluster import parse_date
 from dedup.records import Document, Label, Verdict
+
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -60,23 +63,10 @@ def minhashes(texts: Sequence[str]) -> list[MinHash]:
     return MinHash.bulk([shingles(t) for t in texts], num_perm=NUM_PERM, seed=MINHASH_SEED)
 
 
-def _time_key(published: str | None) -> datetime | None:
-    """``published`` as a UTC-naive datetime, or None when absent or unreadable."""
-    if not published:
-        return None
-    try:
-        moment = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
-
-
 def earliest(docs: Sequence[Document], members: Sequence[int]) -> int:
     """The member published first; undated ones come after dated ones, ties go by input order."""
-    keys = {i: _time_key(docs[i].published) for i in members}
-    return min(members, key=lambda i: (keys[i] is None, keys[i] or datetime.min, i))
+    keys = {i: parse_date(docs[i].published) for i in members}
+    return min(members, key=lambda i: (keys[i] is None, keys[i] or _NEVER, i))
 
 
 def components(n: int, edges_a: np.ndarray, edges_b: np.ndarray) -> np.ndarray:

@@ -49,13 +49,15 @@ class CandidateConfig:
     ``max_bucket``: a bucket holding more passages than this is boilerplate-like
     (a stock phrase every outlet uses) and yields no pairs, which bounds fan-out.
     ``min_passage_hits``: colliding passage pairs a document pair needs to become a
-    candidate through passages; a link needs as many reused passages anyway.
+    candidate through passages. 1 checks every collision; 2 cuts candidates 3.5x
+    on the synthetic training split but loses briefs that reuse one sentence
+    (ARI 0.952 against 0.961), so speed runs may raise it.
     """
 
     doc_threshold: float = 0.3
     passage_threshold: float = 0.15
     max_bucket: int = 50
-    min_passage_hits: int = 2
+    min_passage_hits: int = 1
 
 
 @dataclass(frozen=True)
