@@ -60,9 +60,10 @@ def sign(docs: Sequence[Prepared], config: Config) -> tuple[np.ndarray, np.ndarr
     return signatures(doc_sets, config.signature), signatures(passage_sets, config.signature), owner
 
 
-def fit_scorer(docs: Sequence[Prepared], background: Background | None) -> Scorer:
+def fit_scorer(docs: Sequence[Prepared], config: Config, background: Background | None) -> Scorer:
     """A TF-IDF scorer fitted on the corpus, over the shipped background model unless one is given."""
-    return Scorer(background if background is not None else load_background()).fit(docs)
+    model = background if background is not None else load_background()
+    return Scorer(model, shingle=config.signature.doc_shingle).fit(docs)
 
 
 def cluster_documents(
@@ -84,7 +85,7 @@ def cluster_documents(
         if d.id in seen:
             raise InputError(d.origin or d.id, f"duplicate document id {d.id!r}")
         seen.add(d.id)
-    prepared = [p for p in prepare_corpus(all_docs, config.normalize)]
+    prepared = prepare_corpus(all_docs, config.normalize)
     skipped = tuple(p.id for p in prepared if not p.words)
     prepared = [p for p in prepared if p.words]
     lap("prepare")
@@ -92,7 +93,7 @@ def cluster_documents(
     lap("sign")
     pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
     lap("candidates")
-    scorer = fit_scorer(prepared, background)
+    scorer = fit_scorer(prepared, config, background)
     features: dict[int, Features] = {}
 
     def feats(i: int) -> Features:
@@ -130,7 +131,7 @@ def compare_documents(
 ) -> Match:
     """Verify one pair directly, whatever LSH would have said."""
     pa, pb = prepare_corpus([a, b], config.normalize)
-    scorer = fit_scorer([pa, pb], background)
+    scorer = fit_scorer([pa, pb], config, background)
     return verify(pa, pb, scorer.features(pa), scorer.features(pb), config.verify)
 
 
@@ -141,7 +142,7 @@ def score_pairs(
     rows = list(pairs)
     docs = [Document(f"{pid}/{side}", text) for pid, a, b in rows for side, text in (("a", a), ("b", b))]
     prepared = prepare_corpus(docs, config.normalize)
-    scorer = fit_scorer(prepared, background)
+    scorer = fit_scorer(prepared, config, background)
     for k, (pid, _, _) in enumerate(rows):
         pa, pb = prepared[2 * k], prepared[2 * k + 1]
         yield PairScore(pid, verify(pa, pb, scorer.features(pa), scorer.features(pb), config.verify))
