@@ -209,10 +209,11 @@ def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyC
     reuse_ab = _reuse(fa.weights, ia, scores)
     reuse_ba = _reuse(fb.weights, ib, scores)
     containment = max(cont_ab, cont_ba)
+    one_passage_enough = containment >= config.partial_containment or max(reuse_ab, reuse_ba) >= config.single_passage_share
     linked = (
         containment >= config.syndication_containment
         or len(reused) >= config.min_reused
-        or (len(reused) >= 1 and (containment >= config.partial_containment or max(reuse_ab, reuse_ba) >= config.single_passage_share))
+        or (len(reused) == 1 and one_passage_enough)
     )
     return Match(
         a=a.id,
