@@ -15,7 +15,7 @@ from dedup.cluster import label_corpus
 from dedup.config import Config
 from dedup.errors import InputError
 from dedup.pipeline import cluster_documents, compare_documents, score_pairs
-from dedup.readers import read_corpus, read_pairs
+from dedup.readers import describe_skipped, read_corpus, read_pairs
 from dedup.report import WRITERS, alignment_record, atomic_output, match_scores
 
 
@@ -56,8 +56,10 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write here (atomically) instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@click.option("--skip-bad", is_flag=True,
+              help="Skip bad records (and unreadable files among several) instead of stopping; list them on stderr.")
 @input_errors
-def cluster(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool) -> None:
+def cluster(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, skip_bad: bool) -> None:
     """Cluster documents by wire origin and label each one.
 
     PATHS are directories of .txt files, .jsonl or .csv files (fields id, text;
@@ -69,7 +71,10 @@ def cluster(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool) -
     """
     if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise InputError(output, "cannot write output: its directory does not exist")
-    docs = read_corpus(paths)
+    skipped: list[InputError] = []
+    docs = read_corpus(paths, on_error=skipped.append if skip_bad else None)
+    if skipped:
+        click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
     result = cluster_documents(docs)
     for doc_id in result.skipped:
         click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)

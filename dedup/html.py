@@ -35,6 +35,11 @@ from .records import Document
 logging.getLogger("trafilatura").addHandler(logging.NullHandler())
 
 _SNIFF_BYTES = 4096
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 # Labels browsers read as windows-1252 (WHATWG Encoding Standard), and ones they read as UTF-8
@@ -67,10 +72,9 @@ def decode(data: bytes, source: str) -> str:
     Raises ``InputError`` for binary data (NUL bytes) and for bytes that are not
     valid in the encoding used, naming the line of the first bad byte.
     """
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec, name in _BOMS:
         if data.startswith(bom):
-            name = codec.removesuffix("-sig").upper()
-            return _decode_as(data, codec, source, f"page is not valid {name} as its byte-order mark says")
+            return _decode_as(data[len(bom) :], codec, source, f"page is not valid {name} as its byte-order mark says")
     if b"\x00" in data:
         raise InputError(source, "binary file, not text (contains NUL bytes)")
     label = declared_charset(data)
@@ -78,7 +82,7 @@ def decode(data: bytes, source: str) -> str:
         return _decode_as(data, "utf-8", source, "page is not UTF-8 and declares no charset")
     name = label.lower()
     if name in _AS_UTF8:
-        return _decode_as(data, "utf-8", source, f"page is not UTF-8 (it declares {label}, which a page read as UTF-8)")
+        return _decode_as(data, "utf-8", source, f"page is not UTF-8 (it declares {label}, which HTML treats as UTF-8)")
     if name in _AS_CP1252:
         try:
             return data.decode("cp1252")
@@ -115,6 +119,8 @@ def _decode_as(data: bytes, codec: str, source: str, problem: str) -> str:
 def extract(html: str, source: str) -> Document:
     """The article in an HTML page as a Document (id: ``source``'s file name without extension).
 
+    trafilatura runs with ``favor_precision``: a stray teaser or menu line would be
+    shared chrome between pages of one outlet, while a dropped paragraph costs little.
     A page with no extractable text gives a Document with empty text, not an error.
     """
     doc_id = os.path.splitext(os.path.basename(source))[0]
@@ -123,7 +129,7 @@ def extract(html: str, source: str) -> Document:
         return Document(id=doc_id, text="", origin=source)
     meta = meta_tags(tree)
     objects = list(json_ld(tree))
-    text = trafilatura.extract(tree, include_comments=False, deduplicate=False) or ""
+    text = trafilatura.extract(tree, favor_precision=True, include_comments=False, deduplicate=False) or ""
     return Document(
         id=doc_id,
         text=text,

@@ -1,9 +1,12 @@
-"""Read a corpus of news articles (text directories, JSONL, CSV, stdin) into ``Document``s.
+"""Read a corpus of news articles (text and HTML directories, JSONL, CSV, Parquet, stdin) into ``Document``s.
 
-Every problem with the input is raised as an ``InputError`` whose ``where`` points
-at the file (``path``) or the record (``path:line``), so the CLI can show one clear
-line instead of a traceback. Readers are looked up by file suffix in ``READERS``;
-adding a format means writing one ``(path) -> Iterator[Document]`` function.
+Every problem with the input is an ``InputError`` whose ``where`` points at the
+file (``path``) or the record (``path:line``, ``path:row N``), so the CLI can show
+one clear line instead of a traceback. Readers are looked up by file suffix in
+``READERS``; adding a format means writing one ``(path) -> Iterable[Document |
+InputError]`` function that yields an ``InputError`` in place of a record it
+cannot use (so that reading can go on past it) and raises one when the file as a
+whole cannot be read. ``read_corpus`` decides whether a bad record stops the run.
 """
 
 from __future__ import annotations
@@ -15,54 +18,155 @@ import json
 import os
 import sys
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from functools import partial
 from types import MappingProxyType
 from typing import Any, TextIO
 
 from .errors import InputError
 from .records import Document
 
-Reader = Callable[[str], Iterator[Document]]
+Reader = Callable[[str], Iterable[Document | InputError]]
+OnError = Callable[[InputError], None]
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 REQUIRED = ("id", "text")
 OPTIONAL = ("title", "outlet", "url", "published")
+DIRECTORY_SUFFIXES = (".txt", ".html", ".htm")
+PARQUET_BATCH_ROWS = 1024
 
 
-def read_corpus(paths: Sequence[str], stdin: TextIO | None = None) -> list[Document]:
+class FileError(InputError):
+    """A whole file or path that could not be read, as handed to ``on_error`` (bad records are plain InputErrors)."""
+
+
+def read_corpus(
+    paths: Sequence[str], stdin: TextIO | None = None, on_error: OnError | None = None
+) -> list[Document]:
     """Read every document from ``paths`` in order, rejecting ids seen twice.
 
-    A path is a directory of ``.txt`` files, a file with a suffix in ``READERS``,
-    or ``-`` for JSONL on ``stdin`` (``sys.stdin`` when not given).
+    A path is a directory of ``.txt`` / ``.html`` / ``.htm`` files, a file with a
+    suffix in ``READERS``, or ``-`` for JSONL on ``stdin`` (``sys.stdin`` when not given).
+
+    With ``on_error=None`` the first bad record or file raises its ``InputError``.
+    Otherwise each bad record (malformed line, missing field, duplicate id) is passed
+    to ``on_error`` and skipped, and so is each bad file as a ``FileError``, as long
+    as some other file can be read: when none can, the first file's error is raised.
     """
-    docs: list[Document] = []
-    seen: dict[str, str] = {}
+    corpus = _Corpus(on_error)
     stdin_used = False
     for raw in paths:
         path = os.fspath(raw)
         if path == STDIN:
             if stdin_used:
-                raise InputError(STDIN_NAME, "'-' (standard input) given more than once")
+                corpus.bad_file(InputError(STDIN_NAME, "'-' (standard input) given more than once"))
+                continue
             stdin_used = True
-            found = _read_stdin(stdin if stdin is not None else sys.stdin)
+            corpus.read_file(partial(_read_stdin, stdin if stdin is not None else sys.stdin))
+            continue
+        try:
+            files = _files_at(path)
+        except InputError as err:
+            corpus.bad_file(err)
+            continue
+        for file in files:
+            corpus.read_file(partial(_read_file, file))
+    return corpus.finish()
+
+
+class _Corpus:
+    """Documents read so far, the ids seen, and what to do with bad input.
+
+    Errors met before any file has been read whole are held back: if no file can
+    be read at all, the first file error is raised instead of skipping everything.
+    """
+
+    def __init__(self, on_error: OnError | None) -> None:
+        self.on_error = on_error
+        self.docs: list[Document] = []
+        self.seen: dict[str, str] = {}
+        self.held: list[InputError] = []
+        self.any_file_read = False
+
+    def read_file(self, items: Callable[[], Iterable[Document | InputError]]) -> None:
+        """Add the documents of one file, passing on its bad records and, if it has one, its file error."""
+        for item in _file_items(items):
+            if isinstance(item, FileError):
+                self.bad_file(item)
+                return
+            if isinstance(item, InputError):
+                self.bad(item)
+            else:
+                self.add(item)
+        self.any_file_read = True
+        held, self.held = self.held, []
+        for err in held:
+            self.report(err)
+
+    def add(self, doc: Document) -> None:
+        """Keep ``doc`` unless its id was seen before."""
+        where = doc.origin or doc.id
+        if doc.id in self.seen:
+            self.bad(InputError(where, f"duplicate id {doc.id!r} (first seen at {self.seen[doc.id]})"))
+            return
+        self.seen[doc.id] = where
+        self.docs.append(doc)
+
+    def bad(self, err: InputError) -> None:
+        """A bad record: raised when there is no ``on_error``, else reported (or held back)."""
+        if self.on_error is None:
+            raise err
+        if self.any_file_read:
+            self.report(err)
         else:
-            found = _read_path(path)
-        for doc in found:
-            where = doc.origin or path
-            if doc.id in seen:
-                raise InputError(where, f"duplicate id {doc.id!r} (first seen at {seen[doc.id]})")
-            seen[doc.id] = where
-            docs.append(doc)
-    return docs
+            self.held.append(err)
+
+    def bad_file(self, err: InputError) -> None:
+        """A file or path that cannot be read: handled like a bad record, as a ``FileError``."""
+        self.bad(err if isinstance(err, FileError) else FileError(err.where, err.message))
+
+    def report(self, err: InputError) -> None:
+        """Hand one skipped error to the caller."""
+        if self.on_error is not None:
+            self.on_error(err)
+
+    def finish(self) -> list[Document]:
+        """The documents read; raises the first file error if no file could be read at all."""
+        first = next((err for err in self.held if isinstance(err, FileError)), None)
+        if first is not None:
+            raise first
+        return self.docs
 
 
-def _read_path(path: str) -> Iterator[Document]:
-    """Dispatch one path to the directory reader or to the reader for its suffix."""
+def _file_items(items: Callable[[], Iterable[Document | InputError]]) -> Iterator[Document | InputError]:
+    """A reader's items, then a ``FileError`` in place of the error that stopped it, if any."""
+    try:
+        yield from items()
+    except InputError as err:
+        yield FileError(err.where, err.message)
+
+
+def describe_skipped(errors: Sequence[InputError]) -> str:
+    """One line for the user: how many bad records (and files) were skipped, and where."""
+    files = sum(isinstance(err, FileError) for err in errors)
+    records = len(errors) - files
+    counts = [f"{n} bad {noun}{'s' if n != 1 else ''}" for n, noun in ((files, "file"), (records, "record")) if n]
+    return f"skipped {' and '.join(counts)}: {', '.join(err.where for err in errors)}"
+
+
+def _files_at(path: str) -> list[str]:
+    """The files a path stands for: itself, or a directory's supported files sorted by name."""
     if not os.path.exists(path):
         raise InputError(path, "no such file or directory")
     if os.path.isdir(path):
-        return read_txt_dir(path)
+        return dir_files(path)
+    return [path]
+
+
+def _read_file(path: str) -> Iterable[Document | InputError]:
+    """The items of one file, read by the reader for its suffix."""
     return _reader_for(path)(path)
 
 
@@ -79,19 +183,18 @@ def _reader_for(path: str) -> Reader:
     return READERS[max(matches, key=len)]
 
 
-def read_txt_dir(path: str) -> Iterator[Document]:
-    """Read the ``.txt`` files directly inside ``path``, sorted by name (not recursive)."""
+def dir_files(path: str) -> list[str]:
+    """The ``.txt``, ``.html`` and ``.htm`` files directly inside ``path``, sorted by name (not recursive)."""
     try:
         with os.scandir(path) as entries:
             names = sorted(
-                e.name for e in entries if e.name.lower().endswith(".txt") and e.is_file()
+                e.name for e in entries if e.name.lower().endswith(DIRECTORY_SUFFIXES) and e.is_file()
             )
     except OSError as exc:
         raise InputError(path, f"cannot list directory: {_os_reason(exc)}") from None
     if not names:
-        raise InputError(path, "no .txt files in this directory")
-    for name in names:
-        yield from read_txt(os.path.join(path, name))
+        raise InputError(path, "no .txt, .html or .htm files in this directory")
+    return [os.path.join(path, name) for name in names]
 
 
 def read_txt(path: str) -> Iterator[Document]:
@@ -102,28 +205,71 @@ def read_txt(path: str) -> Iterator[Document]:
     yield Document(id=doc_id, text=text, title=title, origin=path)
 
 
-def read_jsonl(path: str) -> Iterator[Document]:
+def read_html(path: str) -> Iterator[Document]:
+    """One document per web page: the article text, title, date and outlet (``dedup.html``)."""
+    try:
+        from .html import decode, extract
+    except ImportError as exc:
+        raise InputError(
+            path, f"reading HTML needs the optional extractor ({exc.name or exc}): pip install 'dedup[html]'"
+        ) from None
+    yield extract(decode(_read_bytes(path), path), path)
+
+
+def read_jsonl(path: str) -> Iterator[Document | InputError]:
     """One document per JSON object line; gzip-compressed when the name ends in ``.gz``."""
     return _parse_jsonl(_read_text(path), path)
 
 
-def read_csv(path: str) -> Iterator[Document]:
+def read_csv(path: str) -> Iterator[Document | InputError]:
     """One document per CSV row after a header row naming at least ``id`` and ``text``."""
     return _parse_csv(_read_text(path), path)
+
+
+def read_parquet(path: str) -> Iterator[Document | InputError]:
+    """One document per row of a Parquet file, streamed by record batches; ``where`` is ``path:row N``."""
+    try:
+        import pyarrow
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(path, "reading Parquet needs pyarrow: pip install 'dedup[parquet]'") from None
+    arrow_errors = (pyarrow.ArrowException, OSError, ValueError)
+    try:
+        table = pq.ParquetFile(path)
+    except arrow_errors as exc:
+        raise InputError(path, f"not a readable Parquet file ({_first_line(exc)})") from None
+    with table:
+        names = table.schema_arrow.names
+        for column in REQUIRED:
+            if column not in names:
+                raise InputError(path, f"no {column!r} column (columns: {', '.join(names) or 'none'})")
+        columns = [name for name in REQUIRED + OPTIONAL if name in names]
+        row = 0
+        try:
+            for batch in table.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+                for record in batch.to_pylist():
+                    row += 1
+                    values = {key: _iso_if_date(value) for key, value in record.items()}
+                    yield _checked_document(values, f"{path}:row {row}")
+        except arrow_errors as exc:
+            raise InputError(f"{path}:row {row + 1}", f"cannot read Parquet data ({_first_line(exc)})") from None
 
 
 READERS: Mapping[str, Reader] = MappingProxyType(
     {
         ".txt": read_txt,
+        ".html": read_html,
+        ".htm": read_html,
         ".jsonl": read_jsonl,
         ".jsonl.gz": read_jsonl,
         ".csv": read_csv,
         ".csv.gz": read_csv,
+        ".parquet": read_parquet,
     }
 )
 
 
-def _read_stdin(stream: TextIO) -> Iterator[Document]:
+def _read_stdin(stream: TextIO) -> Iterator[Document | InputError]:
     """JSONL from an already-open text stream."""
     try:
         text = stream.read()
@@ -136,19 +282,23 @@ def _read_stdin(stream: TextIO) -> Iterator[Document]:
     return _parse_jsonl(text.removeprefix("\ufeff"), STDIN_NAME)
 
 
-def _read_text(path: str) -> str:
-    """The whole file decoded as UTF-8 (BOM stripped), gunzipped if it ends in ``.gz``."""
+def _read_bytes(path: str) -> bytes:
+    """The whole file, gunzipped if its name ends in ``.gz``."""
     try:
         if path.lower().endswith(".gz"):
             with gzip.open(path, "rb") as fh:
-                data = fh.read()
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read()
+                return fh.read()
+        with open(path, "rb") as fh:
+            return fh.read()
     except (gzip.BadGzipFile, EOFError, zlib.error):
         raise InputError(path, "not a valid gzip file (corrupt or truncated)") from None
     except OSError as exc:
         raise InputError(path, f"cannot read file: {_os_reason(exc)}") from None
+
+
+def _read_text(path: str) -> str:
+    """The whole file decoded as UTF-8 (BOM stripped), gunzipped if it ends in ``.gz``."""
+    data = _read_bytes(path)
     if b"\x00" in data:
         raise InputError(path, "binary file, not text (contains NUL bytes)")
     try:
@@ -162,8 +312,8 @@ def _read_text(path: str) -> str:
         ) from None
 
 
-def _json_objects(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(where, object)`` for each non-blank line of JSON Lines text."""
+def _json_objects(text: str, name: str) -> Iterator[tuple[str, dict[str, Any] | InputError]]:
+    """``(where, object)`` for each non-blank line of JSON Lines text; an InputError for a bad line."""
     for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -171,18 +321,21 @@ def _json_objects(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(where, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
+            yield where, InputError(where, f"malformed JSON: {exc.msg} (column {exc.colno})")
+            continue
         except (ValueError, RecursionError) as exc:
-            raise InputError(where, f"malformed JSON: {exc}") from None
+            yield where, InputError(where, f"malformed JSON: {exc}")
+            continue
         if not isinstance(record, dict):
-            raise InputError(where, f"expected a JSON object per line, got {_json_type(record)}")
+            yield where, InputError(where, f"expected a JSON object per line, got {_json_type(record)}")
+            continue
         yield where, record
 
 
-def _parse_jsonl(text: str, name: str) -> Iterator[Document]:
-    """Documents from JSON Lines text; blank lines are skipped."""
+def _parse_jsonl(text: str, name: str) -> Iterator[Document | InputError]:
+    """Documents from JSON Lines text (an InputError in place of a bad line); blank lines are skipped."""
     for where, record in _json_objects(text, name):
-        yield _document(record, where)
+        yield record if isinstance(record, InputError) else _checked_document(record, where)
 
 
 def read_pairs(path: str) -> list[tuple[str, str, str]]:
@@ -192,6 +345,8 @@ def read_pairs(path: str) -> list[tuple[str, str, str]]:
     pairs: list[tuple[str, str, str]] = []
     seen: dict[str, str] = {}
     for where, record in _json_objects(_read_text(path), path):
+        if isinstance(record, InputError):
+            raise record
         for key in ("id", "a", "b"):
             if key not in record:
                 raise InputError(where, f"pair record has no {key!r} field")
@@ -209,11 +364,12 @@ def read_pairs(path: str) -> list[tuple[str, str, str]]:
     return pairs
 
 
-def _parse_csv(text: str, name: str) -> Iterator[Document]:
+def _parse_csv(text: str, name: str) -> Iterator[Document | InputError]:
     """Documents from CSV text; each ``where`` is the line on which its record starts.
 
     The reader is strict so that an unclosed quote is an error instead of silently
-    swallowing every following record into one field.
+    swallowing every following record into one field. A bad record is yielded as an
+    InputError and reading goes on; a file without a usable header raises.
     """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
@@ -223,7 +379,11 @@ def _parse_csv(text: str, name: str) -> Iterator[Document]:
         try:
             row = next(reader, None)
         except csv.Error as exc:
-            raise InputError(where, _csv_error_message(exc, start, reader.line_num)) from None
+            err = InputError(where, _csv_error_message(exc, start, reader.line_num))
+            if header is None:
+                raise err from None
+            yield err
+            continue
         if row is None:
             return
         if not any(cell.strip() for cell in row):
@@ -231,9 +391,9 @@ def _parse_csv(text: str, name: str) -> Iterator[Document]:
         if header is None:
             header = _csv_header(row, where)
         elif len(row) != len(header):
-            raise InputError(where, _field_count_message(header, row, start, reader.line_num))
+            yield InputError(where, _field_count_message(header, row, start, reader.line_num))
         else:
-            yield _document(dict(zip(header, row)), where)
+            yield _checked_document(dict(zip(header, row)), where)
 
 
 def _csv_error_message(exc: csv.Error, start: int, end: int) -> str:
@@ -284,6 +444,25 @@ def _document(record: Mapping[str, Any], where: str) -> Document:
     optional = {key: _as_str(record.get(key), key, where) for key in OPTIONAL}
     present = {key: value if value and value.strip() else None for key, value in optional.items()}
     return Document(id=doc_id, text=text, origin=where, **present)
+
+
+def _checked_document(record: Mapping[str, Any], where: str) -> Document | InputError:
+    """The record as a Document, or the InputError that says why it cannot be one."""
+    try:
+        return _document(record, where)
+    except InputError as err:
+        return err
+
+
+def _iso_if_date(value: Any) -> Any:
+    """Dates and times (Parquet date/timestamp columns) as ISO 8601 text; other values unchanged."""
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, for one-line error reports."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _as_str(value: Any, key: str, where: str) -> str | None:

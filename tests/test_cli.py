@@ -79,7 +79,7 @@ def test_cluster_table_is_default() -> None:
     assert rows[COPY][1:4] == [WIRE, "syndicated", WIRE]
     assert rows[REWRITE][1:4] == [WIRE, "rewrite", WIRE]
     assert rows[WIRE][1:4] == [WIRE, "original", "-"]
-    assert lines[-1] == "5 documents, 1 clusters of shared origin, 2 unlinked"
+    assert lines[-1] == "5 documents, 1 cluster of shared origin, 2 unlinked"
 
 
 def test_cluster_rejects_unknown_format() -> None:
@@ -276,3 +276,53 @@ def test_help_has_examples(command: list[str]) -> None:
 
 def test_commands() -> None:
     assert {"cluster", "compare"} <= set(main.commands)
+
+
+# --- --skip-bad ----------------------------------------------------------------------
+
+
+def test_skip_bad_skips_records_and_clusters_the_rest(tmp_path: Path) -> None:
+    lines = NEWS_CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)
+    corpus = tmp_path / "a.jsonl"
+    corpus.write_text("".join(lines[:2]) + BAD_LINE + '{"id": "no-text"}\n' + "".join(lines[2:]) + lines[0],
+                      encoding="utf-8")
+    extra = tmp_path / "b.csv"
+    extra.write_text("id,text\nx,one,two\n", encoding="utf-8")
+    result = run("cluster", "--skip-bad", str(corpus), str(extra), "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert {json.loads(x)["id"]: (json.loads(x)["label"], json.loads(x)["source"])
+            for x in result.stdout.splitlines()} == EXPECTED
+    err_lines = result.stderr.splitlines()
+    assert err_lines[0] == f"dedup: skipped 4 bad records: {corpus}:3, {corpus}:4, {corpus}:8, {extra}:2"
+    assert err_lines[1].startswith("dedup: 5 documents, ")
+    assert len(err_lines) == 2
+
+
+def test_skip_bad_skips_a_missing_file_among_several(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jsonl"
+    result = run("cluster", str(missing), str(NEWS_CORPUS), "--skip-bad", "--format", "csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"dedup: skipped 1 bad file: {missing}\n"
+    assert len(result.stdout.splitlines()) == 1 + len(EXPECTED)
+
+
+def test_skip_bad_still_stops_when_the_only_file_is_bad(tmp_path: Path) -> None:
+    binary = tmp_path / "img.jsonl"
+    binary.write_bytes(b"\x89PNG\x00\x00")
+    out = tmp_path / "out.jsonl"
+    result = run("cluster", "--skip-bad", str(binary), "-o", str(out))
+    assert_input_error(result, str(binary), "binary file")
+    assert not out.exists()
+
+
+def test_skip_bad_with_clean_input_prints_nothing_extra() -> None:
+    result = run("cluster", "--skip-bad", str(NEWS_CORPUS), "--format", "jsonl", "-q")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout == run("cluster", str(NEWS_CORPUS), "--format", "jsonl", "-q").stdout
+
+
+def test_without_skip_bad_the_first_bad_record_stops(tmp_path: Path) -> None:
+    corpus = tmp_path / "a.jsonl"
+    corpus.write_text(NEWS_CORPUS.read_text(encoding="utf-8") + '{"id": "no-text"}\n' + BAD_LINE, encoding="utf-8")
+    assert_input_error(run("cluster", str(corpus)), f"{corpus}:6:", "no 'text' field")

@@ -6,13 +6,15 @@ import builtins
 import gzip
 import io
 import json
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dedup.errors import InputError
-from dedup.readers import READERS, read_corpus
+from dedup.readers import READERS, FileError, describe_skipped, read_corpus
 from dedup.records import Document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
@@ -156,7 +158,7 @@ def test_directory_without_txt_files(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("x", encoding="utf-8")
     err = read_error([str(tmp_path)])
     assert err.where == str(tmp_path)
-    assert "no .txt files" in err.message
+    assert "no .txt, .html or .htm files" in err.message
 
 
 def test_unsupported_extension_lists_supported(tmp_path: Path) -> None:
@@ -313,3 +315,206 @@ def test_stdin_errors_use_stdin_name() -> None:
     err = read_error(["-", "-"], stdin=io.StringIO(""))
     assert err.where == "<stdin>"
     assert "more than once" in err.message
+
+
+def test_registry_lists_html_and_parquet() -> None:
+    assert {".html", ".htm", ".parquet"} <= set(READERS)
+
+
+# --- optional extras missing ------------------------------------------------------
+
+
+def test_html_without_the_extra_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "page.html"
+    path.write_text("<p>text</p>", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "dedup.html", None)
+    err = read_error([str(path)])
+    assert err.where == str(path)
+    assert "pip install 'dedup[html]'" in err.message
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    err = read_error([str(path)])
+    assert err.where == str(path)
+    assert "pip install 'dedup[parquet]'" in err.message
+
+
+# --- parquet -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pq() -> Any:
+    return pytest.importorskip("pyarrow.parquet", reason="needs the 'parquet' extra")
+
+
+def write_parquet(pq: Any, path: Path, columns: dict[str, list[Any]], **kwargs: Any) -> str:
+    """Write ``columns`` as a Parquet table and return the path."""
+    import pyarrow as pa
+
+    pq.write_table(pa.table(columns), str(path), **kwargs)
+    return str(path)
+
+
+def test_parquet_round_trip_across_record_batches(pq: Any, tmp_path: Path) -> None:
+    n = 2500
+    ids = [f"doc-{i}" for i in range(n)]
+    texts = [f"Body of document {i}." for i in range(n)]
+    outlets = ["AP" if i % 2 else None for i in range(n)]
+    path = write_parquet(pq, tmp_path / "c.parquet", {"id": ids, "text": texts, "outlet": outlets,
+                                                       "extra": list(range(n))}, row_group_size=700)
+    docs = read_corpus([path])
+    assert [d.id for d in docs] == ids
+    assert docs[0] == Document(id="doc-0", text="Body of document 0.", origin=f"{path}:row 1")
+    assert docs[2499] == Document(id="doc-2499", text="Body of document 2499.", outlet="AP",
+                                  origin=f"{path}:row 2500")
+
+
+def test_parquet_optional_columns_numbers_and_timestamps(pq: Any, tmp_path: Path) -> None:
+    stamp = datetime(2024, 3, 5, 6, 10, tzinfo=UTC)
+    path = write_parquet(pq, tmp_path / "t.parquet", {
+        "id": [7, 8], "text": ["seven", "eight"], "title": ["T", ""], "url": ["u", None],
+        "published": [stamp, None],
+    })
+    first, second = read_corpus([path])
+    assert first == Document(id="7", text="seven", title="T", url="u", published="2024-03-05T06:10:00+00:00",
+                             origin=f"{path}:row 1")
+    assert second == Document(id="8", text="eight", origin=f"{path}:row 2")
+
+
+def test_parquet_bad_row_names_file_and_row(pq: Any, tmp_path: Path) -> None:
+    path = write_parquet(pq, tmp_path / "b.parquet", {"id": ["a", None, "c"], "text": ["x", "y", "z"]})
+    err = read_error([path])
+    assert err.where == f"{path}:row 2"
+    assert "empty 'id'" in err.message
+
+
+def test_parquet_duplicate_id_names_rows(pq: Any, tmp_path: Path) -> None:
+    path = write_parquet(pq, tmp_path / "d.parquet", {"id": ["a", "b", "a"], "text": ["x", "y", "z"]})
+    err = read_error([path])
+    assert err.where == f"{path}:row 3"
+    assert err.message == f"duplicate id 'a' (first seen at {path}:row 1)"
+
+
+def test_parquet_text_column_of_wrong_type(pq: Any, tmp_path: Path) -> None:
+    path = write_parquet(pq, tmp_path / "n.parquet", {"id": ["a"], "text": [12]})
+    err = read_error([path])
+    assert err.where == f"{path}:row 1"
+    assert "'text' must be a string, got number" in err.message
+
+
+def test_parquet_missing_text_column(pq: Any, tmp_path: Path) -> None:
+    path = write_parquet(pq, tmp_path / "m.parquet", {"id": ["a"], "body": ["x"]})
+    err = read_error([path])
+    assert err.where == path
+    assert err.message == "no 'text' column (columns: id, body)"
+
+
+def test_not_a_parquet_file(tmp_path: Path, pq: Any) -> None:
+    path = tmp_path / "fake.parquet"
+    path.write_text("id,text\na,b\n", encoding="utf-8")
+    err = read_error([str(path)])
+    assert err.where == str(path)
+    assert "not a readable Parquet file" in err.message
+
+
+def test_empty_parquet_table(pq: Any, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    path = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), str(path))
+    assert read_corpus([str(path)]) == []
+
+
+# --- skipping bad input (on_error) -------------------------------------------------------
+
+
+def read_skipping(paths: list[str], **kwargs: Any) -> tuple[list[Document], list[InputError]]:
+    """Documents and the errors handed to ``on_error``."""
+    errors: list[InputError] = []
+    docs = read_corpus(paths, on_error=errors.append, **kwargs)
+    return docs, errors
+
+
+def test_on_error_skips_bad_json_lines_and_records(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        {"id": "a", "text": "one"},
+        '{"id": "b", "text": ',
+        ["not", "an", "object"],
+        {"id": "c"},
+        {"id": "d", "text": "four"},
+        {"id": "a", "text": "again"},
+    )
+    docs, errors = read_skipping([path])
+    assert [d.id for d in docs] == ["a", "d"]
+    assert [e.where for e in errors] == [f"{path}:{n}" for n in (2, 3, 4, 6)]
+    assert "malformed JSON" in errors[0].message
+    assert "duplicate id 'a'" in errors[3].message
+    assert not any(isinstance(e, FileError) for e in errors)
+
+
+def test_on_error_skips_bad_csv_rows(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text('id,text\na,ok\nb,too,many\nc,"stray" quote\n,no id\nd,fine\n', encoding="utf-8")
+    docs, errors = read_skipping([str(path)])
+    assert [d.id for d in docs] == ["a", "d"]
+    assert [e.where for e in errors] == [f"{path}:{n}" for n in (3, 4, 5)]
+
+
+def test_on_error_skips_a_bad_file_among_several(tmp_path: Path) -> None:
+    good = write_jsonl(tmp_path / "good.jsonl", {"id": "g", "text": "fine"}, "{oops")
+    binary = tmp_path / "bin.jsonl"
+    binary.write_bytes(b"\x00\x01\x02")
+    missing = str(tmp_path / "missing.csv")
+    docs, errors = read_skipping([str(binary), good, missing])
+    assert [d.id for d in docs] == ["g"]
+    assert [e.where for e in errors] == [str(binary), f"{good}:2", missing]
+    assert [isinstance(e, FileError) for e in errors] == [True, False, True]
+    assert "binary file" in errors[0].message
+
+
+def test_on_error_skips_a_bad_file_inside_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Alpha\nbody\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"caf\xe9\n")
+    (tmp_path / "c.txt").write_text("Gamma\nbody\n", encoding="utf-8")
+    docs, errors = read_skipping([str(tmp_path)])
+    assert [d.id for d in docs] == ["a", "c"]
+    assert [e.where for e in errors] == [f"{tmp_path / 'b.txt'}:1"]
+
+
+def test_on_error_still_raises_when_no_file_can_be_read(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.jsonl")
+    header = tmp_path / "h.csv"
+    header.write_text("a,b\n1,2\n", encoding="utf-8")
+    errors: list[InputError] = []
+    with pytest.raises(FileError) as info:
+        read_corpus([missing, str(header)], on_error=errors.append)
+    assert info.value.where == missing
+    assert errors == []
+
+
+def test_on_error_with_only_bad_records_returns_nothing(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "x.jsonl", "nope", {"text": "no id"})
+    docs, errors = read_skipping([path])
+    assert docs == []
+    assert [e.where for e in errors] == [f"{path}:1", f"{path}:2"]
+
+
+def test_on_error_parquet_rows(pq: Any, tmp_path: Path) -> None:
+    path = write_parquet(pq, tmp_path / "p.parquet", {"id": ["a", "", "c", "a"], "text": ["x", "y", "z", "w"]})
+    docs, errors = read_skipping([path])
+    assert [d.id for d in docs] == ["a", "c"]
+    assert [e.where for e in errors] == [f"{path}:row 2", f"{path}:row 4"]
+
+
+def test_describe_skipped() -> None:
+    assert describe_skipped([InputError("a.jsonl:4", "x"), InputError("b.csv:2", "y")]) == (
+        "skipped 2 bad records: a.jsonl:4, b.csv:2"
+    )
+    assert describe_skipped([FileError("m.jsonl", "x"), InputError("b.csv:2", "y")]) == (
+        "skipped 1 bad file and 1 bad record: m.jsonl, b.csv:2"
+    )
