@@ -26,6 +26,10 @@ def input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:
+            # The reader went away (``dedup cluster ... | head``): stop quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except InputError as err:
             click.echo(f"dedup: error: {err}", err=True)
             sys.exit(2)
@@ -62,8 +66,9 @@ def main() -> None:
 def cluster(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, skip_bad: bool) -> None:
     """Cluster documents by wire origin and label each one.
 
-    PATHS are directories of .txt files, .jsonl or .csv files (fields id, text;
-    optional title, outlet, url, published), or - for JSONL on stdin.
+    PATHS are directories of .txt or .html files, single such files, .jsonl,
+    .csv or .parquet files (fields id, text; optional title, outlet, url,
+    published; .jsonl.gz and .csv.gz too), or - for JSONL on stdin.
 
     \b
     Example:
