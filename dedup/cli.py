@@ -14,7 +14,7 @@ import click
 from dedup.cluster import label_corpus
 from dedup.config import Config
 from dedup.errors import InputError
-from dedup.pipeline import cluster_documents, compare_documents, score_pairs
+from dedup.pipeline import auto_workers, cluster_documents, compare_documents, score_pairs
 from dedup.readers import describe_skipped, read_corpus, read_pairs
 from dedup.report import WRITERS, alignment_record, atomic_output, match_scores
 
@@ -60,10 +60,14 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write here (atomically) instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@click.option("-w", "--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes to use; 0 picks all cores for large corpora. The output is the same for any number.")
 @click.option("--skip-bad", is_flag=True,
               help="Skip bad records (and unreadable files among several) instead of stopping; list them on stderr.")
 @input_errors
-def cluster(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, skip_bad: bool) -> None:
+def cluster(
+    paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, workers: int, skip_bad: bool
+) -> None:
     """Cluster documents by wire origin and label each one.
 
     PATHS are directories of .txt or .html files, single such files, .jsonl,
@@ -80,7 +84,7 @@ def cluster(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, s
     docs = read_corpus(paths, on_error=skipped.append if skip_bad else None)
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
-    result = cluster_documents(docs)
+    result = cluster_documents(docs, workers=workers or auto_workers(len(docs)))
     for doc_id in result.skipped:
         click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)
     with atomic_output(output, sys.stdout) as out:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from dedup.background import Background, load_background
 from dedup.candidates import document_pairs
 from dedup.cluster import label_corpus
-from dedup.config import Config
+from dedup.config import Config, NormalizeConfig, VerifyConfig
 from dedup.errors import InputError
-from dedup.normalize import prepare_corpus
+from dedup.normalize import find_boilerplate, prepare, prepare_corpus
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_set
 from dedup.signature import signatures
@@ -60,6 +64,67 @@ def sign(docs: Sequence[Prepared], config: Config) -> tuple[np.ndarray, np.ndarr
     return signatures(doc_sets, config.signature), signatures(passage_sets, config.signature), owner
 
 
+# Below this many documents per worker, starting processes costs more than it saves.
+_DOCS_PER_WORKER = 1000
+
+
+def auto_workers(n_docs: int) -> int:
+    """All cores for a large corpus, one process for a small one."""
+    return max(1, min(os.cpu_count() or 1, n_docs // _DOCS_PER_WORKER))
+
+
+def _chunks(n: int, parts: int) -> list[range]:
+    """``parts`` contiguous ranges covering 0..n-1, in order."""
+    bounds = [n * k // parts for k in range(parts + 1)]
+    return [range(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def prepare_all(
+    docs: Sequence[Document], config: NormalizeConfig, pool: ProcessPoolExecutor | None, workers: int
+) -> list[Prepared]:
+    """Every document prepared, in order; in ``workers`` processes when a pool is given."""
+    if pool is None:
+        return prepare_corpus(docs, config)
+    boilerplate = find_boilerplate((d.text for d in docs), config)
+    job = partial(_prepare_chunk, boilerplate=boilerplate, config=config)
+    parts = [docs[r.start : r.stop] for r in _chunks(len(docs), workers * 4)]
+    return [p for chunk in pool.map(job, parts) for p in chunk]
+
+
+def verify_all(
+    prepared: Sequence[Prepared], pairs: Sequence[tuple[int, int]], scorer: Scorer, config: VerifyConfig,
+    pool: ProcessPoolExecutor, workers: int,
+) -> tuple[Match, ...]:
+    """Every candidate pair verified in the pool, in order.
+
+    Features are computed once per document (in parallel), then each task gets
+    the documents and features its pairs need.
+    """
+    needed = sorted({k for pair in pairs for k in pair})
+    parts = [[prepared[k] for k in needed[r.start : r.stop]] for r in _chunks(len(needed), workers * 2)]
+    features = dict(zip(needed, (f for chunk in pool.map(partial(_features_chunk, scorer=scorer), parts) for f in chunk)))
+    tasks = [pairs[r.start : r.stop] for r in _chunks(len(pairs), workers * 2)]
+    futures = [
+        pool.submit(_verify_chunk, task, {k: (prepared[k], features[k]) for pair in task for k in pair}, config)
+        for task in tasks
+    ]
+    return tuple(m for f in futures for m in f.result())
+
+
+def _features_chunk(docs: Sequence[Prepared], scorer: Scorer) -> list[Features]:
+    return [scorer.features(d) for d in docs]
+
+
+def _prepare_chunk(docs: Sequence[Document], boilerplate: frozenset[str], config: NormalizeConfig) -> list[Prepared]:
+    return [prepare(d, boilerplate, config) for d in docs]
+
+
+def _verify_chunk(
+    pairs: Sequence[tuple[int, int]], docs: dict[int, tuple[Prepared, Features]], config: VerifyConfig
+) -> list[Match]:
+    return [verify(docs[i][0], docs[j][0], docs[i][1], docs[j][1], config) for i, j in pairs]
+
+
 def fit_scorer(docs: Sequence[Prepared], config: Config, background: Background | None) -> Scorer:
     """A TF-IDF scorer fitted on the corpus, over the shipped background model unless one is given."""
     model = background if background is not None else load_background()
@@ -67,9 +132,13 @@ def fit_scorer(docs: Sequence[Prepared], config: Config, background: Background 
 
 
 def cluster_documents(
-    docs: Iterable[Document], config: Config = Config(), background: Background | None = None
+    docs: Iterable[Document], config: Config = Config(), background: Background | None = None, workers: int = 1
 ) -> Result:
-    """Find wire-origin clusters in a corpus and label every document in them."""
+    """Find wire-origin clusters in a corpus and label every document in them.
+
+    ``workers`` > 1 prepares documents and verifies candidate pairs in that many
+    processes; the result is the same as with one.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -85,23 +154,27 @@ def cluster_documents(
         if d.id in seen:
             raise InputError(d.origin or d.id, f"duplicate document id {d.id!r}")
         seen.add(d.id)
-    prepared = prepare_corpus(all_docs, config.normalize)
-    skipped = tuple(p.id for p in prepared if not p.words)
-    prepared = [p for p in prepared if p.words]
-    lap("prepare")
-    doc_sigs, passage_sigs, owner = sign(prepared, config)
-    lap("sign")
-    pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
-    lap("candidates")
-    scorer = fit_scorer(prepared, config, background)
-    features: dict[int, Features] = {}
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        prepared = prepare_all(all_docs, config.normalize, pool, workers)
+        skipped = tuple(p.id for p in prepared if not p.words)
+        prepared = [p for p in prepared if p.words]
+        lap("prepare")
+        doc_sigs, passage_sigs, owner = sign(prepared, config)
+        lap("sign")
+        pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
+        lap("candidates")
+        scorer = fit_scorer(prepared, config, background)
+        features: dict[int, Features] = {}
 
-    def feats(i: int) -> Features:
-        if i not in features:
-            features[i] = scorer.features(prepared[i])
-        return features[i]
+        def feats(i: int) -> Features:
+            if i not in features:
+                features[i] = scorer.features(prepared[i])
+            return features[i]
 
-    matches = tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in pairs)
+        if pool is None:
+            matches = tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in pairs)
+        else:
+            matches = verify_all(prepared, list(pairs), scorer, config.verify, pool, workers)
     lap("verify")
     docs_in = [p.doc for p in prepared]
     position = {p.id: i for i, p in enumerate(prepared)}

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import COPY, INDEPENDENT, NEWS_CORPUS, REWRITE, UNRELATED, WIRE
-from dedup.pipeline import Result, cluster_documents, compare_documents, score_pairs
+from dedup.pipeline import Result, auto_workers, cluster_documents, compare_documents, score_pairs
 from dedup.records import Document, Label, Match
 
 
@@ -169,3 +169,17 @@ def test_score_pairs_one_result_per_pair_in_order(news_by_id: dict[str, Document
     assert not by_id["unrelated"].match.linked and by_id["unrelated"].score < 0.1
     assert by_id["rewrite"].match.linked
     assert (by_id["copy"].match.a, by_id["copy"].match.b) == ("copy/a", "copy/b")
+
+
+def test_output_is_the_same_with_two_worker_processes(news_docs: list[Document]) -> None:
+    docs = news_docs
+    one = cluster_documents(docs, workers=1)
+    two = cluster_documents(docs, workers=2)
+    assert two.verdicts == one.verdicts
+    assert two.clusters == one.clusters
+    assert two.matches == one.matches
+
+
+def test_auto_workers_uses_one_process_for_small_corpora() -> None:
+    assert auto_workers(10) == 1
+    assert auto_workers(10**6) >= 1
