@@ -32,7 +32,7 @@ _TRANSLATE = str.maketrans(
 )
 _SPACES = re.compile(r"[ \t\f\v]+")
 _WORD = re.compile(r"[a-z0-9]+(?:['.,-][a-z0-9]+)*")
-_CASED_WORD = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*")
+_CASED_WORD_OR_QUOTE = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*|\"")
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "said", "says", "say", "mr", "ms", "mrs"}
 
 # Lines that are page furniture wherever they stand.
@@ -121,17 +121,30 @@ def content_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(stem(w) for w in tokens if _is_content(w))
 
 
-def passage_tokens(sentence: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
-    """Content stems of a sentence and, for each, whether it is a name or number."""
+def passage_tokens(
+    sentence: str, in_quote: bool = False
+) -> tuple[tuple[str, ...], tuple[bool, ...], tuple[bool, ...], bool]:
+    """Content stems of a sentence, for each whether it is a name or number and whether it is quoted.
+
+    ``in_quote`` says whether the sentence starts inside a quotation (quotes run
+    across sentences); the last value is the same state at its end.
+    """
     stems: list[str] = []
     names: list[bool] = []
-    for position, word in enumerate(_CASED_WORD.findall(sentence)):
-        lower = word.lower()
-        if not _is_content(lower):
+    quoted: list[bool] = []
+    position = 0
+    for match in _CASED_WORD_OR_QUOTE.finditer(sentence):
+        word = match.group()
+        if word == '"':
+            in_quote = not in_quote
             continue
-        stems.append(stem(lower))
-        names.append(any(c.isdigit() for c in word) or (position > 0 and word[0].isupper()))
-    return tuple(stems), tuple(names)
+        lower = word.lower()
+        if _is_content(lower):
+            stems.append(stem(lower))
+            names.append(any(c.isdigit() for c in word) or (position > 0 and word[0].isupper()))
+            quoted.append(in_quote)
+        position += 1
+    return tuple(stems), tuple(names), tuple(quoted), in_quote
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -168,12 +181,12 @@ def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig)
     lines = body_lines(doc.text, boilerplate)
     passages: list[Passage] = []
     for line in lines:
+        in_quote = False
         for sentence in split_sentences(line):
-            tokens = words(sentence)
-            if len(tokens) < config.min_passage_words:
+            stems, names, quoted, in_quote = passage_tokens(sentence, in_quote)
+            if len(words(sentence)) < config.min_passage_words:
                 continue
-            stems, names = passage_tokens(sentence)
-            passages.append(Passage(len(passages), sentence, stems, names))
+            passages.append(Passage(len(passages), sentence, stems, names, quoted))
     body = "\n".join(lines)
     return Prepared(doc=doc, body=body, passages=tuple(passages), words=tuple(words(body)))
 

@@ -40,13 +40,16 @@ class Passage:
 
     ``names`` flags the stems that are names or numbers (capitalized inside the
     sentence, or containing a digit): facts any report of the event repeats,
-    weaker evidence of copying than the common words around them.
+    weaker evidence of copying than the common words around them. ``quoted``
+    flags the stems inside quotation marks: what a speaker said reaches every
+    report that quotes it, so a shared quote alone shows no copying.
     """
 
     index: int
     text: str
     tokens: tuple[str, ...]
     names: tuple[bool, ...]
+    quoted: tuple[bool, ...]
 
 
 @dataclass(frozen=True)

@@ -33,16 +33,20 @@ def _is_number(stem: str) -> bool:
 
 
 def phrase_pairs(passage: Passage) -> set[tuple[str, str]]:
-    """Adjacent content-stem pairs that are neither two names nor hold a number.
+    """Adjacent content-stem pairs that are the writer's own: not two names, no number, not inside a quote.
 
     Names and figures are the facts any report of an event repeats ("18 million
-    crowns"); the words a writer puts around them are what a copy keeps.
+    crowns"), and quotes what any report of a speech repeats; the words a
+    writer puts around them are what a copy keeps.
     """
-    t, names = passage.tokens, passage.names
+    t, names, quoted = passage.tokens, passage.names, passage.quoted
     return {
         (t[i], t[i + 1])
         for i in range(len(t) - 1)
-        if not (names[i] and names[i + 1]) and not _is_number(t[i]) and not _is_number(t[i + 1])
+        if not (names[i] and names[i + 1])
+        and not (quoted[i] and quoted[i + 1])
+        and not _is_number(t[i])
+        and not _is_number(t[i + 1])
     }
 
 

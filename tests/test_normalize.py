@@ -223,18 +223,27 @@ def test_split_sentences_after_single_digit() -> None:
 
 
 def test_passage_tokens_flags_names_and_numbers() -> None:
-    stems, names = passage_tokens("Union leader Tomas Varga said 4,200 workers joined on Friday.")
+    stems, names, _, _ = passage_tokens("Union leader Tomas Varga said 4,200 workers joined on Friday.")
     assert stems == ("union", "leader", "toma", "varga", "4,200", "worker", "join", "friday")
     assert names == (False, False, True, True, True, False, False, True)
 
 
 def test_passage_tokens_first_word_is_not_a_name_by_capital_alone() -> None:
-    stems, names = passage_tokens("Dockworkers walked out in 2019.")
+    stems, names, _, _ = passage_tokens("Dockworkers walked out in 2019.")
     assert dict(zip(stems, names)) == {"dockwork": False, "walk": False, "2019": True}
 
 
+def test_passage_tokens_flags_quoted_words_across_sentences() -> None:
+    stems, _, quoted, inside = passage_tokens('Varga said "we stay out until the rules go.', False)
+    assert [s for s, q in zip(stems, quoted) if q] == ["stay", "rule"]
+    assert inside
+    stems, _, quoted, inside = passage_tokens('Prices rise." Talks resume Monday.', True)
+    assert dict(zip(stems, quoted)) == {"price": True, "rise": True, "talk": False, "resum": False, "monday": False}
+    assert not inside
+
+
 def test_passage_tokens_drops_stop_words() -> None:
-    stems, names = passage_tokens("It was the and of them, Mr. Varga said.")
+    stems, names, _, _ = passage_tokens("It was the and of them, Mr. Varga said.")
     assert stems == ("varga",)
     assert names == (True,)
 
