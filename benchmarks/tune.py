@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from benchmarks.datasets import load_synthetic
 from benchmarks.metrics import evaluate
 from dedup import cluster_documents
+from dedup.pipeline import auto_workers
 from dedup.config import Config
 
 # (stage, field, values tried); the default of each field is among its values.
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default = getattr(getattr(base, stage), name)
         for value in values:
             start = time.perf_counter()
-            result = cluster_documents(docs, with_value(base, stage, name, value))
+            result = cluster_documents(docs, with_value(base, stage, name, value), workers=auto_workers(len(docs)))
             scores = evaluate(truth, {v.id: v for v in result.verdicts})
             mark = " (default)" if value == default else ""
             print(f"{stage + '.' + name:36} {value:6.2f} {scores.ari:6.3f} {scores.labels.macro_f1:8.3f} "
