@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from benchmarks.datasets import load_synthetic
 from benchmarks.metrics import evaluate
 from dedup import cluster_documents
-from dedup.pipeline import auto_workers
 from dedup.config import Config
+from dedup.pipeline import auto_workers
 
 # (stage, field, values tried); the default of each field is among its values.
 GRID: tuple[tuple[str, str, tuple[float, ...]], ...] = (
