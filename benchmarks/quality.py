@@ -1,6 +1,9 @@
 """Quality benchmark: every dataset x system in one table, then seeds checks, BASIL links and pair ranking.
 
 Run ``python -m benchmarks.quality [--size N] [--systems dedup,datasketch,tfidf] [--markdown]``.
+The ``synthetic-html`` row is the synthetic corpus rendered as outlet-styled web
+pages and read back by the engine's HTML reader; for ``dedup`` the report also
+says how closely its clusters there agree with the ones from the JSONL form.
 A missing dataset is reported and skipped; a system that is not importable
 yet (the engine while it is being written) is shown as unavailable.
 """
@@ -29,10 +32,11 @@ from benchmarks.datasets import (
     load_synthetic,
     seed_checks,
 )
-from benchmarks.metrics import LABELS, Scores, evaluate, label_name
+from benchmarks.html_corpus import read_back
+from benchmarks.metrics import LABELS, Scores, adjusted_rand, evaluate, label_name
 from dedup.records import Document
 
-DATASETS: tuple[str, ...] = ("seeds", "clough", "synthetic", "basil")
+DATASETS: tuple[str, ...] = ("seeds", "clough", "synthetic", "synthetic-html", "basil")
 SYSTEMS: tuple[str, ...] = ("dedup", "datasketch", "tfidf")
 CLOUGH_MACRO_F1 = 0.85
 SYNTHETIC_ARI = 0.98
@@ -142,7 +146,7 @@ def target_for(dataset: str, scores: Scores | None, checks: Sequence[Check], cro
     if dataset == "clough" and scores is not None:
         macro = scores.labels.macro_f1 or 0.0
         return f"macro-F1>={CLOUGH_MACRO_F1}: {_passed(macro >= CLOUGH_MACRO_F1)}"
-    if dataset == "synthetic" and scores is not None:
+    if dataset in ("synthetic", "synthetic-html") and scores is not None:
         macro = scores.labels.macro_f1 or 0.0
         ok = scores.ari >= SYNTHETIC_ARI and macro >= SYNTHETIC_MACRO_F1
         return f"ARI>={SYNTHETIC_ARI}, macro-F1>={SYNTHETIC_MACRO_F1}: {_passed(ok)}"
@@ -152,6 +156,42 @@ def target_for(dataset: str, scores: Scores | None, checks: Sequence[Check], cro
     if dataset == "basil" and cross is not None:
         return f"0 cross-event links: {cross} {_passed(cross == 0)}"
     return ""
+
+
+def html_unavailable() -> str | None:
+    """Why HTML pages cannot be read here (the optional extractor is missing), or None."""
+    try:
+        import dedup.html  # noqa: F401
+    except ImportError as exc:
+        return f"unavailable ({exc.name or exc} not installed)"
+    return None
+
+
+def cluster_agreement(ids: Sequence[str], first: Mapping[str, Any], second: Mapping[str, Any]) -> tuple[float, int]:
+    """ARI between two runs' clusters over ``ids``, and how many ids have exactly the same cluster mates.
+
+    A document without a verdict (left out, e.g. for empty text) is a cluster of its own.
+    """
+    runs = [{i: str(getattr(v.get(i), "cluster", None) or f"\0{i}") for i in ids} for v in (first, second)]
+    mates: list[dict[str, frozenset[str]]] = []
+    for clusters in runs:
+        members: dict[str, set[str]] = {}
+        for doc_id, cluster in clusters.items():
+            members.setdefault(cluster, set()).add(doc_id)
+        mates.append({doc_id: frozenset(members[cluster]) for doc_id, cluster in clusters.items()})
+    same = sum(mates[0][i] == mates[1][i] for i in ids)
+    return adjusted_rand(runs[0], runs[1]), same
+
+
+def html_agreement(ids: Sequence[str], jsonl: Outcome, html: Outcome, seconds: float, markdown: bool) -> list[str]:
+    """The report lines comparing dedup on the synthetic corpus's HTML pages with dedup on its JSONL."""
+    ari, same = cluster_agreement(ids, jsonl.verdicts, html.verdicts)
+    labels = sum(label_name(getattr(jsonl.verdicts.get(i), "label", "original"))
+                 == label_name(getattr(html.verdicts.get(i), "label", "original")) for i in ids)
+    bullet = "- " if markdown else "  "
+    return [f"{bullet}HTML vs JSONL clusters: ARI {ari:.3f}, {same} of {len(ids)} documents in the same cluster",
+            f"{bullet}labels: {labels} of {len(ids)} the same",
+            f"{bullet}pages generated, rendered and read back in {seconds:.1f} s"]
 
 
 def clough_pairs(docs: Sequence[Document], truth: Mapping[str, Truth]) -> PairSet:
@@ -317,6 +357,9 @@ def load(name: str, size: int, seed: int) -> tuple[list[Document], dict[str, Tru
         return load_clough()
     if name == "synthetic":
         return load_synthetic("test", size, seed)
+    if name == "synthetic-html":
+        docs, truth = load_synthetic("test", size, seed)
+        return read_back(docs, seed), truth
     if name == "basil":
         return load_basil()
     raise ValueError(f"unknown dataset {name!r}")
@@ -328,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=2000, help="synthetic test-split corpus size")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated: dedup,datasketch,tfidf")
-    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated: seeds,clough,synthetic,basil")
+    parser.add_argument("--datasets", default=",".join(DATASETS), help=f"comma-separated: {','.join(DATASETS)}")
     parser.add_argument("--pairs", type=int, default=1000, help="synthetic pairs for the ranking section")
     parser.add_argument("--markdown", action="store_true", help="emit Markdown (for benchmarks/RESULTS.md)")
     args = parser.parse_args(argv)
@@ -349,9 +392,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     basil_outcomes: dict[str, Outcome] = {}
     events: dict[str, Event] = {}
     pair_sets: list[PairSet] = []
+    synthetic_dedup: dict[str, Outcome] = {}
+    html_ids: list[str] = []
+    html_seconds = 0.0
     for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
+        if dataset == "synthetic-html" and (missing := html_unavailable()):
+            rows += [Row(dataset, system.name, 0, None, None, "", missing) for system in systems]
+            print(f"dataset {dataset}: {missing} -- skipped", file=sys.stderr)
+            continue
         try:
+            started = time.perf_counter()
             docs, truth = load(dataset, args.size, args.seed)
+            if dataset == "synthetic-html":
+                html_ids, html_seconds = list(truth), time.perf_counter() - started
             if dataset == "basil":
                 events = basil_events()
         except FileNotFoundError as exc:
@@ -365,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             pair_sets.append(basil_pairs(docs, events))
         for system in systems:
             outcome = run(system, docs)
+            if system.name == "dedup" and dataset in ("synthetic", "synthetic-html"):
+                synthetic_dedup[dataset] = outcome
             if outcome.error:
                 rows.append(Row(dataset, system.name, len(docs), None, None, "", outcome.error))
                 continue
@@ -392,6 +447,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         out += ["", f"{heading}BASIL links (same cluster = linked)"]
         for name, outcome in basil_outcomes.items():
             out += link_report(name, outcome, events, md)
+    html_run = synthetic_dedup.get("synthetic-html")
+    if html_run is not None and not html_run.error:
+        if "synthetic" not in synthetic_dedup:
+            dedup = next(s for s in systems if s.name == "dedup")
+            synthetic_dedup["synthetic"] = run(dedup, load("synthetic", args.size, args.seed)[0])
+        out += ["", f"{heading}Synthetic HTML vs JSONL (dedup)"]
+        jsonl = synthetic_dedup["synthetic"]
+        if jsonl.error:
+            out.append(f"{'- ' if md else '  '}JSONL run: {jsonl.error}")
+        else:
+            out += html_agreement(html_ids, jsonl, html_run, html_seconds, md)
     if pair_sets:
         out += ["", f"{heading}Pair ranking (ROC AUC)", pair_section(systems, pair_sets, md)]
     print("\n".join(out))
