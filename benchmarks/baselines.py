@@ -17,7 +17,7 @@ import argparse
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -93,7 +93,14 @@ def minhash_system(docs: Sequence[Document]) -> list[Verdict]:
             if j != i:
                 a.append(i)
                 b.append(j)
-    labels = components(len(docs), np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+    return syndication_verdicts(docs, a, b, lambda i, j: float(hashes[i].jaccard(hashes[j])))
+
+
+def syndication_verdicts(
+    docs: Sequence[Document], edges_a: Sequence[int], edges_b: Sequence[int], similarity: Callable[[int, int], float]
+) -> list[Verdict]:
+    """What a MinHash-only tool says: each connected group's earliest member is the original, the rest its copies."""
+    labels = components(len(docs), np.asarray(edges_a, dtype=np.int64), np.asarray(edges_b, dtype=np.int64))
     verdicts: dict[int, Verdict] = {}
     for members in _groups(labels):
         first = earliest(docs, members)
@@ -102,7 +109,7 @@ def minhash_system(docs: Sequence[Document]) -> list[Verdict]:
             if i == first:
                 verdicts[i] = Verdict(oid, oid, Label.ORIGINAL, None, None)
             else:
-                verdicts[i] = Verdict(docs[i].id, oid, Label.SYNDICATED, oid, float(hashes[i].jaccard(hashes[first])))
+                verdicts[i] = Verdict(docs[i].id, oid, Label.SYNDICATED, oid, similarity(i, first))
     return [verdicts[i] for i in range(len(docs))]
 
 

@@ -293,18 +293,9 @@ def write_verdicts(verdicts: Iterable[Verdict], path: Path) -> None:
 
 def rensa_system(docs: Sequence[Document]) -> tuple[list[Verdict], int]:
     """The datasketch baseline with rensa's R-MinHash and LSH; also returns the number of LSH pairs."""
-    import numpy as np
     from rensa import RMinHash, RMinHashLSH
 
-    from benchmarks.baselines import (
-        LSH_THRESHOLD,
-        MINHASH_SEED,
-        NUM_PERM,
-        components,
-        earliest,
-        shingles,
-    )
-    from dedup.records import Label, Verdict
+    from benchmarks.baselines import LSH_THRESHOLD, MINHASH_SEED, NUM_PERM, shingles, syndication_verdicts
 
     hashes = []
     for doc in docs:
@@ -320,20 +311,8 @@ def rensa_system(docs: Sequence[Document]) -> tuple[list[Verdict], int]:
             if j > i:
                 a.append(i)
                 b.append(j)
-    labels = components(len(docs), np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
-    groups: dict[int, list[int]] = {}
-    for i, label in enumerate(labels.tolist()):
-        groups.setdefault(label, []).append(i)
-    verdicts: list[Verdict | None] = [None] * len(docs)
-    for members in groups.values():
-        first = earliest(docs, members)
-        oid = docs[first].id
-        for i in members:
-            if i == first:
-                verdicts[i] = Verdict(oid, oid, Label.ORIGINAL, None, None)
-            else:
-                verdicts[i] = Verdict(docs[i].id, oid, Label.SYNDICATED, oid, float(hashes[i].jaccard(hashes[first])))
-    return [v for v in verdicts if v is not None], len(a)
+    verdicts = syndication_verdicts(docs, a, b, lambda i, j: float(hashes[i].jaccard(hashes[j])))
+    return verdicts, len(a)
 
 
 def worker_main(argv: Sequence[str] | None = None) -> int:
