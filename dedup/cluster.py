@@ -66,7 +66,8 @@ def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[
     Ties (a verbatim copy and its original hold each other alike) go to the
     shorter text: the copy carries its outlet's chrome as well.
     """
-    derives = {m: sum(derived_share(x, o) for o, x in links[m].items()) for m in members}
+    group = set(members)
+    derives = {m: sum(derived_share(x, o) for o, x in links[m].items() if o in group) for m in members}
     dates = {m: parse_date(docs[m].published) for m in members}
     if all(dates.values()):
         return sorted(members, key=lambda m: (dates[m], -derives[m], m))
