@@ -59,7 +59,7 @@ def main() -> None:
               help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write here (atomically) instead of standard output.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.option("-w", "--workers", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes to use; 0 picks all cores for large corpora. The output is the same for any number.")
 @click.option("--skip-bad", is_flag=True,
@@ -84,7 +84,8 @@ def cluster(
     docs = read_corpus(paths, on_error=skipped.append if skip_bad else None)
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
-    result = cluster_documents(docs, workers=workers or auto_workers(len(docs)))
+    report = None if quiet or not sys.stderr.isatty() else (lambda stage: click.echo(f"dedup: {stage}", err=True))
+    result = cluster_documents(docs, workers=workers or auto_workers(len(docs)), progress=report)
     for doc_id in result.skipped:
         click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)
     with atomic_output(output, sys.stdout) as out:

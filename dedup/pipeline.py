@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -132,21 +132,28 @@ def fit_scorer(docs: Sequence[Prepared], config: Config, background: Background 
 
 
 def cluster_documents(
-    docs: Iterable[Document], config: Config = Config(), background: Background | None = None, workers: int = 1
+    docs: Iterable[Document],
+    config: Config = Config(),
+    background: Background | None = None,
+    workers: int = 1,
+    progress: Callable[[str], None] | None = None,
 ) -> Result:
     """Find wire-origin clusters in a corpus and label every document in them.
 
     ``workers`` > 1 prepares documents and verifies candidate pairs in that many
-    processes; the result is the same as with one.
+    processes; the result is the same as with one. ``progress`` is told when
+    each stage ends (the CLI prints it on a terminal).
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
-    def lap(stage: str) -> None:
+    def lap(stage: str, done: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         timings[f"seconds_{stage}"] = round(now - clock, 4)
         clock = now
+        if progress is not None:
+            progress(f"{done} ({timings[f'seconds_{stage}']:.1f} s)")
 
     all_docs = list(docs)
     seen: set[str] = set()
@@ -158,11 +165,11 @@ def cluster_documents(
         prepared = prepare_all(all_docs, config.normalize, pool, workers)
         skipped = tuple(p.id for p in prepared if not p.words)
         prepared = [p for p in prepared if p.words]
-        lap("prepare")
+        lap("prepare", f"prepared {len(prepared)} documents")
         doc_sigs, passage_sigs, owner = sign(prepared, config)
-        lap("sign")
+        lap("sign", f"signed {len(prepared)} documents and {int(owner.size)} passages")
         pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
-        lap("candidates")
+        lap("candidates", f"found {len(pairs)} candidate pairs")
         scorer = fit_scorer(prepared, config, background)
         features: dict[int, Features] = {}
 
@@ -175,7 +182,7 @@ def cluster_documents(
             matches = tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in pairs)
         else:
             matches = verify_all(prepared, list(pairs), scorer, config.verify, pool, workers)
-    lap("verify")
+    lap("verify", f"verified {len(pairs)} pairs, {sum(m.linked for m in matches)} linked")
     docs_in = [p.doc for p in prepared]
     position = {p.id: i for i, p in enumerate(prepared)}
     labelling = label_corpus(docs_in, matches, config.label)
@@ -186,7 +193,7 @@ def cluster_documents(
         matches += tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in to_verify)
         labelling = label_corpus(docs_in, matches, config.label)
     verdicts, clusters = labelling.verdicts, labelling.clusters
-    lap("label")
+    lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
     stats = {
         "documents": len(all_docs),
         "skipped": len(skipped),

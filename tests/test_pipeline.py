@@ -184,3 +184,10 @@ def test_output_is_the_same_with_two_worker_processes(news_docs: list[Document])
 def test_auto_workers_uses_one_process_for_small_corpora() -> None:
     assert auto_workers(10) == 1
     assert auto_workers(10**6) >= 1
+
+
+def test_progress_is_told_when_each_stage_ends(news_docs: list[Document]) -> None:
+    told: list[str] = []
+    cluster_documents(news_docs, progress=told.append)
+    assert [m.split()[0] for m in told] == ["prepared", "signed", "found", "verified", "labelled"]
+    assert told[0].startswith("prepared 5 documents")
