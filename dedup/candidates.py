@@ -2,8 +2,9 @@
 
 Banding is done on whole signature matrices with numpy (sort the band keys, pair
 neighbours with equal keys), which is deterministic and bounds fan-out: a bucket
-larger than ``max_bucket`` is a stock phrase shared by too many texts to be
-evidence of copying, and yields no pairs.
+larger than ``max_bucket`` (a stock phrase, or a wire story reprinted by many
+outlets) pairs each member with its first member only, a star instead of all
+pairs, so a popular story still joins up while the work stays linear.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 from dedup.config import CandidateConfig
-from dedup.signature import EMPTY
 from dedup.shingle import POSITION_MULTIPLIERS
+from dedup.signature import EMPTY
 
 
 @lru_cache(maxsize=32)
@@ -42,7 +43,7 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def bucket_pairs(keys: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pairs (i, j), i < j, of rows sharing a key in any band; buckets over ``max_bucket`` skipped."""
+    """Pairs (i, j), i < j, of rows sharing a key in any band; a bucket over ``max_bucket`` gives a star."""
     found: list[np.ndarray] = []
     for band in range(keys.shape[1]):
         column = keys[:, band]
@@ -50,13 +51,17 @@ def bucket_pairs(keys: np.ndarray, max_bucket: int) -> np.ndarray:
         sorted_keys = column[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
         sizes = np.diff(np.r_[starts, sorted_keys.size])
-        ok = np.repeat((sizes >= 2) & (sizes <= max_bucket), sizes)
-        members, group = order[ok], np.repeat(np.arange(starts.size), sizes)[ok]
+        group = np.repeat(np.arange(starts.size), sizes)
+        small = np.repeat((sizes >= 2) & (sizes <= max_bucket), sizes)
+        members, small_group = order[small], group[small]
         for d in range(1, max_bucket):
-            same = group[d:] == group[:-d]
+            same = small_group[d:] == small_group[:-d]
             if not same.any():
                 break
             found.append(np.stack([members[:-d][same], members[d:][same]], axis=1))
+        large = np.repeat(sizes > max_bucket, sizes) & (np.arange(order.size) != np.repeat(starts, sizes))
+        hubs = order[np.repeat(starts, sizes)][large]
+        found.append(np.stack([hubs, order[large]], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.sort(np.concatenate(found), axis=1)

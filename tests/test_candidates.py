@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.candidates import band_keys, band_params, bucket_pairs, document_pairs, lsh_pairs
+from dedup.candidates import (
+    band_keys,
+    band_params,
+    bucket_pairs,
+    document_pairs,
+    lsh_pairs,
+)
 from dedup.config import CandidateConfig, SignatureConfig
+from dedup.pipeline import cluster_documents
+from dedup.records import Document
 from dedup.signature import signatures
 
 SIG = SignatureConfig()
@@ -66,21 +74,28 @@ def test_fewer_than_two_rows() -> None:
     assert lsh_pairs(signatures([x], SIG), 0.3, 50).shape == (0, 2)
 
 
-def test_max_bucket_drops_oversized_buckets() -> None:
+def test_oversized_bucket_gives_a_star_from_its_first_member() -> None:
     sets = random_sets(5, 3)
     stock = sets[0]
     rows = [stock.copy() for _ in range(4)] + sets[1:]  # 4 identical rows, then 2 unrelated
     sigs = signatures(rows, SIG)
     every = sorted([i, j] for i in range(4) for j in range(i + 1, 4))
     assert lsh_pairs(sigs, 0.3, 4).tolist() == every
-    assert lsh_pairs(sigs, 0.3, 3).tolist() == []
+    assert lsh_pairs(sigs, 0.3, 3).tolist() == [[0, 1], [0, 2], [0, 3]]
+
+
+def test_a_story_reprinted_by_many_outlets_stays_one_cluster() -> None:
+    story = " ".join(f"Sentence {k} of the wire story says the port of Aldmere reopened after talks." for k in range(8))
+    docs = [Document(f"copy{k:02d}", f"Outlet {k} header\n{story}") for k in range(60)]
+    result = cluster_documents(docs)
+    assert len({v.cluster for v in result.verdicts}) == 1
 
 
 def test_bucket_pairs_on_keys() -> None:
     keys = np.array([[7, 1], [7, 2], [9, 3], [7, 2], [9, 4]], dtype=np.uint64)
     assert bucket_pairs(keys, 50).tolist() == [[0, 1], [0, 3], [1, 3], [2, 4]]
-    # Band 0's bucket of 3 is too big at max_bucket=2; band 1 still pairs rows 1 and 3.
-    assert bucket_pairs(keys, 2).tolist() == [[1, 3], [2, 4]]
+    # Band 0's bucket of 3 is too big at max_bucket=2: a star from row 0; band 1 still pairs rows 1 and 3.
+    assert bucket_pairs(keys, 2).tolist() == [[0, 1], [0, 3], [1, 3], [2, 4]]
 
 
 def test_band_keys_equal_for_equal_bands_only() -> None:
