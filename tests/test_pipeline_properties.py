@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import COPY, REWRITE, WIRE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import COPY, REWRITE, WIRE
 from dedup.pipeline import cluster_documents
 from dedup.records import Document, Label
 
