@@ -20,7 +20,12 @@ from typing import Any, Callable, Mapping, Sequence
 
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.baselines import minhash_pair_scores, minhash_system, tfidf_pair_scores, tfidf_system
+from benchmarks.baselines import (
+    minhash_pair_scores,
+    minhash_system,
+    tfidf_pair_scores,
+    tfidf_system,
+)
 from benchmarks.datasets import (
     Check,
     Event,

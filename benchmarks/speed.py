@@ -295,7 +295,13 @@ def rensa_system(docs: Sequence[Document]) -> tuple[list[Verdict], int]:
     """The datasketch baseline with rensa's R-MinHash and LSH; also returns the number of LSH pairs."""
     from rensa import RMinHash, RMinHashLSH
 
-    from benchmarks.baselines import LSH_THRESHOLD, MINHASH_SEED, NUM_PERM, shingles, syndication_verdicts
+    from benchmarks.baselines import (
+        LSH_THRESHOLD,
+        MINHASH_SEED,
+        NUM_PERM,
+        shingles,
+        syndication_verdicts,
+    )
 
     hashes = []
     for doc in docs:

@@ -2,7 +2,13 @@
 
 from dedup.config import Config
 from dedup.errors import InputError
-from dedup.pipeline import PairScore, Result, cluster_documents, compare_documents, score_pairs
+from dedup.pipeline import (
+    PairScore,
+    Result,
+    cluster_documents,
+    compare_documents,
+    score_pairs,
+)
 from dedup.readers import read_corpus
 from dedup.records import Alignment, Cluster, Document, Label, Match, Verdict
 

@@ -14,7 +14,12 @@ import click
 from dedup.cluster import label_corpus
 from dedup.config import Config
 from dedup.errors import InputError
-from dedup.pipeline import auto_workers, cluster_documents, compare_documents, score_pairs
+from dedup.pipeline import (
+    auto_workers,
+    cluster_documents,
+    compare_documents,
+    score_pairs,
+)
 from dedup.readers import describe_skipped, read_corpus, read_pairs
 from dedup.report import WRITERS, alignment_record, atomic_output, match_scores
 

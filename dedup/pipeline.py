@@ -23,7 +23,6 @@ from dedup.shingle import shingle_set
 from dedup.signature import signatures
 from dedup.verify import Features, Scorer, verify
 
-
 # Each round verifies the members of a cluster against an original chosen in the
 # previous one; originals settle in two or three rounds.
 _MAX_LABEL_ROUNDS = 8

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 
 import pytest
 
-
-from benchmarks.metrics import adjusted_rand, evaluate, label_scores, pair_scores, source_accuracy  # noqa: E402
+from benchmarks.metrics import (  # noqa: E402
+    adjusted_rand,
+    evaluate,
+    label_scores,
+    pair_scores,
+    source_accuracy,
+)
 from dedup.records import Label  # noqa: E402
 
 

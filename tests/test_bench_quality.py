@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-
 from benchmarks import datasets, quality  # noqa: E402
 from benchmarks.reuters import load_stories, split_pool  # noqa: E402
 from benchmarks.synthetic import generate  # noqa: E402

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-
 from benchmarks.reuters import iso_date, load_stories, read_file, split_pool  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "bench" / "reut2-000.sgm"

@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
-
 from benchmarks import synthetic  # noqa: E402
 from benchmarks.reuters import load_stories, split_pool  # noqa: E402
-from benchmarks.textops import HouseStyle, apply_style, names_and_numbers, normalize_sentence, split_sentences  # noqa: E402
+from benchmarks.textops import (  # noqa: E402
+    HouseStyle,
+    apply_style,
+    names_and_numbers,
+    normalize_sentence,
+    split_sentences,
+)
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "bench" / "reut2-000.sgm"
 SIZE = 120

@@ -7,9 +7,15 @@ import random
 from dataclasses import replace
 
 import pytest
-
 from conftest import COPY, INDEPENDENT, NEWS_CORPUS, REWRITE, UNRELATED, WIRE
-from dedup.pipeline import Result, auto_workers, cluster_documents, compare_documents, score_pairs
+
+from dedup.pipeline import (
+    Result,
+    auto_workers,
+    cluster_documents,
+    compare_documents,
+    score_pairs,
+)
 from dedup.records import Document, Label, Match
 
 

@@ -10,8 +10,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SEEDS
+
 from dedup.cli import main
 from dedup.pipeline import Result
 from dedup.records import Label
