@@ -106,8 +106,10 @@ def cluster(
 @click.argument("files", nargs=-1)
 @click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default=None,
               help="JSONL of pairs (id, a, b); prints one JSON line of scores per pair.")
+@click.option("-w", "--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes for --pairs; 0 picks all cores for large files. The scores are the same.")
 @input_errors
-def compare(files: tuple[str, ...], pairs_file: str | None) -> None:
+def compare(files: tuple[str, ...], pairs_file: str | None, workers: int) -> None:
     """Compare two articles and show their aligned passages.
 
     \b
@@ -118,7 +120,8 @@ def compare(files: tuple[str, ...], pairs_file: str | None) -> None:
     if pairs_file is not None:
         if files:
             raise click.UsageError("give either two FILES or --pairs, not both")
-        for scored in score_pairs(read_pairs(pairs_file)):
+        pairs = read_pairs(pairs_file)
+        for scored in score_pairs(pairs, workers=workers or auto_workers(2 * len(pairs))):
             click.echo(json.dumps({"id": scored.id, **match_scores(scored.match)}))
         return
     if len(files) != 2:

@@ -215,13 +215,27 @@ def compare_documents(
 
 
 def score_pairs(
-    pairs: Iterable[tuple[str, str, str]], config: Config = Config(), background: Background | None = None
+    pairs: Iterable[tuple[str, str, str]],
+    config: Config = Config(),
+    background: Background | None = None,
+    workers: int = 1,
 ) -> Iterator[PairScore]:
-    """Score many (id, text_a, text_b) pairs; IDF is fitted on all their texts at once."""
+    """Score many (id, text_a, text_b) pairs; IDF is fitted on all their texts at once.
+
+    ``workers`` > 1 verifies the pairs in that many processes, same scores.
+    """
     rows = list(pairs)
     docs = [Document(f"{pid}/{side}", text) for pid, a, b in rows for side, text in (("a", a), ("b", b))]
-    prepared = prepare_corpus(docs, config.normalize)
-    scorer = fit_scorer(prepared, config, background)
-    for k, (pid, _, _) in enumerate(rows):
-        pa, pb = prepared[2 * k], prepared[2 * k + 1]
-        yield PairScore(pid, verify(pa, pb, scorer.features(pa), scorer.features(pb), config.verify))
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        prepared = prepare_all(docs, config.normalize, pool, workers)
+        scorer = fit_scorer(prepared, config, background)
+        index = [(2 * k, 2 * k + 1) for k in range(len(rows))]
+        if pool is None:
+            matches: Iterable[Match] = (
+                verify(prepared[i], prepared[j], scorer.features(prepared[i]), scorer.features(prepared[j]), config.verify)
+                for i, j in index
+            )
+        else:
+            matches = verify_all(prepared, index, scorer, config.verify, pool, workers)
+        for (pid, _, _), match in zip(rows, matches):
+            yield PairScore(pid, match)

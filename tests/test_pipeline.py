@@ -197,3 +197,11 @@ def test_progress_is_told_when_each_stage_ends(news_docs: list[Document]) -> Non
     cluster_documents(news_docs, progress=told.append)
     assert [m.split()[0] for m in told] == ["prepared", "signed", "found", "verified", "labelled"]
     assert told[0].startswith("prepared 5 documents")
+
+
+def test_score_pairs_is_the_same_with_two_worker_processes(news_by_id: dict[str, Document]) -> None:
+    pairs = [(f"{a}-{b}", news_by_id[a].text, news_by_id[b].text) for a in (WIRE, COPY) for b in (REWRITE, UNRELATED)]
+    one = [(p.id, p.match) for p in score_pairs(pairs)]
+    two = [(p.id, p.match) for p in score_pairs(pairs, workers=2)]
+    assert two == one
+    assert [pid for pid, _ in one] == [pid for pid, _, _ in pairs]
