@@ -6,41 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import numpy as np
-
 from dedup.config import LabelConfig
 from dedup.records import Cluster, Document, Label, Match, Verdict
-
-
-class UnionFind:
-    """Disjoint sets over 0..n-1 with path halving and union by size."""
-
-    def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
-        self.size = np.ones(n, dtype=np.int64)
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = int(parent[x])
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        if self.size[ra] < self.size[rb]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
-
-    def groups(self) -> list[list[int]]:
-        """Members of each set, sets ordered by their smallest member."""
-        roots: dict[int, list[int]] = {}
-        for x in range(len(self.parent)):
-            roots.setdefault(self.find(x), []).append(x)
-        return sorted(roots.values(), key=lambda g: g[0])
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -74,7 +41,7 @@ def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[
     return sorted(members, key=lambda m: (-derives[m], len(docs[m].text), m))
 
 
-def _components(members: list[str], links: dict[str, dict[str, Match]]) -> list[list[str]]:
+def components(members: list[str], links: dict[str, dict[str, Match]]) -> list[list[str]]:
     """Connected components of the link graph restricted to ``members``, each in the given order."""
     inside = set(members)
     seen: set[str] = set()
@@ -114,16 +81,14 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
     by_id = {d.id: d for d in docs}
     links: dict[str, dict[str, Match]] = {d.id: {} for d in docs}
     verified = {(m.a, m.b): m for m in matches} | {(m.b, m.a): m for m in matches}
-    sets = UnionFind(len(docs))
     for m in matches:
         if m.linked:
             links[m.a][m.b] = m
             links[m.b][m.a] = m
-            sets.union(index[m.a], index[m.b])
     verdicts: dict[str, Verdict] = {}
     clusters: list[Cluster] = []
     unverified: list[tuple[str, str]] = []
-    stack = [[docs[i].id for i in group] for group in reversed(sets.groups())]
+    stack = list(reversed(components([d.id for d in docs], links)))
     while stack:
         order = _order(stack.pop(), by_id, links)
         original, attached, rest = order[0], [], []
@@ -143,6 +108,6 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
             verdicts[member] = Verdict(
                 member, original, label, original, round(match.score, 4), round(match.reuse_ab, 4), len(match.alignments)
             )
-        stack.extend(reversed(_components(rest, links)))
+        stack.extend(reversed(components(rest, links)))
     clusters.sort(key=lambda c: (-len(c.members), index[c.id]))
     return Labelling([verdicts[d.id] for d in docs], clusters, sorted(unverified))

@@ -1,4 +1,4 @@
-"""Tests for dedup.cluster: union-find, dates, and labelling from hand-made matches."""
+"""Tests for dedup.cluster: link-graph components, dates, and labelling from hand-made matches."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dedup.cluster import UnionFind, derived_share, label_corpus, parse_date
+from dedup.cluster import components, derived_share, label_corpus, parse_date
 from dedup.config import LabelConfig
 from dedup.records import Alignment, Cluster, Document, Label, Match, Verdict
 
@@ -32,33 +32,36 @@ def by_id(verdicts):
     return {v.id: v for v in verdicts}
 
 
-# --- UnionFind --------------------------------------------------------------
+# --- components ---------------------------------------------------------------
 
 
-def test_union_find_groups() -> None:
-    uf = UnionFind(7)
-    uf.union(5, 1)
-    uf.union(1, 3)
-    uf.union(4, 6)
-    uf.union(3, 5)  # already together
-    assert uf.groups() == [[0], [1, 3, 5], [2], [4, 6]]
-    assert uf.find(5) == uf.find(1) == uf.find(3)
-    assert uf.find(0) == 0 and uf.find(4) == uf.find(6) != uf.find(1)
+def graph(n: int, edges: list[tuple[int, int]]) -> tuple[list[str], dict[str, dict[str, Match]]]:
+    ids = [str(k) for k in range(n)]
+    links: dict[str, dict[str, Match]] = {i: {} for i in ids}
+    for a, b in edges:
+        m = match(str(a), str(b))
+        links[str(a)][str(b)] = links[str(b)][str(a)] = m
+    return ids, links
 
 
-def test_union_find_sizes_and_long_chain() -> None:
+def test_components_groups() -> None:
+    ids, links = graph(7, [(5, 1), (1, 3), (4, 6), (3, 5)])
+    assert components(ids, links) == [["0"], ["1", "3", "5"], ["2"], ["4", "6"]]
+
+
+def test_components_long_chain() -> None:
     n = 200
-    uf = UnionFind(n)
-    for k in range(n - 1):
-        uf.union(k, k + 1)
-    root = uf.find(n - 1)
-    assert all(uf.find(k) == root for k in range(n))
-    assert int(uf.size[root]) == n
-    assert uf.groups() == [list(range(n))]
+    ids, links = graph(n, [(k, k + 1) for k in range(n - 1)])
+    assert components(ids, links) == [ids]
 
 
-def test_union_find_empty() -> None:
-    assert UnionFind(0).groups() == []
+def test_components_restricted_to_members() -> None:
+    ids, links = graph(4, [(0, 1), (1, 2), (2, 3)])
+    assert components(["0", "2", "3"], links) == [["0"], ["2", "3"]]
+
+
+def test_components_empty() -> None:
+    assert components([], {}) == []
 
 
 # --- parse_date -------------------------------------------------------------
