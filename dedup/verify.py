@@ -127,13 +127,7 @@ class Scorer:
         shape = (len(token_lists), len(self.idf_))
         if not rows:
             return sp.csr_matrix(shape)
-        m = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
-        return m
-
-    def idf(self, stem: str) -> float:
-        """IDF of a stem; an unseen stem is as rare as the rarest."""
-        col = self.vocabulary_.get(stem)
-        return float(self.idf_[col]) if col is not None else float(self.idf_.max(initial=1.0))
+        return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
 
     def phrase_idf(self, x: str, y: str) -> float:
         """IDF of an evidence phrase over the corpus and the background."""

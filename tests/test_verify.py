@@ -50,9 +50,11 @@ def test_scorer_idf_rare_words_weigh_more() -> None:
     scorer = Scorer(load_background()).fit(docs)
     assert set(scorer.vocabulary_) >= {"dockwork", "aldmer", "librari", "friday"}
     # "friday" appears in both documents and is common news vocabulary.
-    assert scorer.idf("dockwork") > scorer.idf("friday")
-    # An unseen stem counts as the rarest.
-    assert scorer.idf("zzzunseen") == pytest.approx(float(scorer.idf_.max()))
+    idf = {stem: scorer.idf_[col] for stem, col in scorer.vocabulary_.items()}
+    assert idf["dockwork"] > idf["friday"]
+    # A phrase seen nowhere weighs the most a phrase can.
+    assert scorer.phrase_idf("zzzunseen", "qqqunseen") == pytest.approx(np.log(1.0 + scorer.n_docs_) + 1.0)
+    assert scorer.phrase_idf("zzzunseen", "qqqunseen") > scorer.phrase_idf("told", "report")
 
 
 def test_features_shapes() -> None:
