@@ -43,7 +43,7 @@ def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[
 
 def components(members: list[str], links: dict[str, dict[str, Match]]) -> list[list[str]]:
     """Connected components of the link graph restricted to ``members``, each in the given order."""
-    inside = set(members)
+    rank = {m: k for k, m in enumerate(members)}
     seen: set[str] = set()
     groups = []
     for start in members:
@@ -53,11 +53,11 @@ def components(members: list[str], links: dict[str, dict[str, Match]]) -> list[l
         frontier, group = [start], {start}
         while frontier:
             for other in links[frontier.pop()]:
-                if other in inside and other not in seen:
+                if other in rank and other not in seen:
                     seen.add(other)
                     group.add(other)
                     frontier.append(other)
-        groups.append([m for m in members if m in group])
+        groups.append(sorted(group, key=rank.__getitem__))
     return groups
 
 
