@@ -4,7 +4,7 @@ Sources: Reuters-21578 stories of the TRAIN split (so the synthetic test corpus,
 built from TEST stories, is not in it) and the BASIL articles (2010-2019 news, so
 that modern names are not all unseen). Kept: content-word stems seen in at least
 two documents, and evidence phrases (content-stem pairs, see
-``dedup.verify.phrase_pairs``) seen in at least three.
+``Passage.phrases``) seen in at least three.
 
     python -m benchmarks.build_background
 """
@@ -20,9 +20,8 @@ from pathlib import Path
 from benchmarks import data_root
 from benchmarks.reuters import read_file
 from dedup.config import NormalizeConfig
-from dedup.normalize import content_tokens, prepare
+from dedup.normalize import prepare
 from dedup.records import Document
-from dedup.verify import phrase_pairs
 
 OUT = Path(__file__).resolve().parents[1] / "dedup" / "data" / "background_df.json.gz"
 MIN_STEM_DF = 2
@@ -49,8 +48,8 @@ def build(texts: list[str]) -> dict[str, object]:
     config = NormalizeConfig()
     for k, text in enumerate(texts):
         doc = prepare(Document(str(k), text), frozenset(), config)
-        stems.update(set(content_tokens(doc.words)))
-        phrases.update({f"{x} {y}" for p in doc.passages for x, y in phrase_pairs(p)})
+        stems.update(set(doc.stems))
+        phrases.update({x for p in doc.passages for x in p.phrases})
     return {
         "n_docs": len(texts),
         "source": "Reuters-21578 TRAIN bodies + BASIL articles; python -m benchmarks.build_background",

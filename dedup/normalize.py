@@ -11,9 +11,10 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from dedup.config import NormalizeConfig
@@ -102,13 +103,12 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
 
 
-@lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
-    """The Snowball (Porter2) stem of a word, memoized: the vocabulary is small."""
+    """The Snowball (Porter2) stem of a lower-cased word."""
     return _stemmer().stemWord(word)
 
 
@@ -116,9 +116,65 @@ def _is_content(word: str) -> bool:
     return word not in _STOP and len(word) > 1
 
 
-def content_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
-    """Stems of the content words: stop words and one-letter tokens dropped."""
-    return tuple(stem(w) for w in tokens if _is_content(w))
+@lru_cache(maxsize=1 << 20)
+def _word(token: str) -> tuple[str, str, bool, bool, bool]:
+    """What the later stages need of one cased token, memoized (a corpus has few distinct words).
+
+    (lower-cased form, stem or "" for a stop word, has a digit, starts with a
+    capital, stem is a number).
+    """
+    lower = token.lower()
+    stemmed = stem(lower) if _is_content(lower) else ""
+    number = bool(stemmed) and not any(c.isalpha() for c in stemmed)
+    return lower, stemmed, any(c.isdigit() for c in token), token[0].isupper(), number
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence analyzed: its words, its content stems with their flags, its evidence phrases."""
+
+    words: list[str]
+    stems: tuple[str, ...]
+    names: tuple[bool, ...]
+    quoted: tuple[bool, ...]
+    phrases: tuple[str, ...]
+    in_quote: bool
+
+
+def _analyze(sentence: str, in_quote: bool) -> _Sentence:
+    """Words, stems and flags of a sentence, and its evidence phrases.
+
+    Phrases are adjacent content-stem pairs that are the writer's own: pairs of
+    two names, pairs with a number and pairs inside a quote are left out. Names
+    and figures are the facts any report of an event repeats ("18 million
+    crowns"), and quotes what any report of a speech repeats; the words a
+    writer puts around them are what a copy keeps.
+    """
+    words: list[str] = []
+    stems: list[str] = []
+    names: list[bool] = []
+    quoted: list[bool] = []
+    numbers: list[bool] = []
+    for token in _CASED_WORD_OR_QUOTE.findall(sentence):
+        if token == '"':
+            in_quote = not in_quote
+            continue
+        lower, stemmed, digit, capital, number = _word(token)
+        if stemmed:
+            stems.append(stemmed)
+            names.append(digit or (capital and bool(words)))
+            quoted.append(in_quote)
+            numbers.append(number)
+        words.append(lower)
+    phrases = {
+        f"{stems[i]} {stems[i + 1]}"
+        for i in range(len(stems) - 1)
+        if not (names[i] and names[i + 1])
+        and not (quoted[i] and quoted[i + 1])
+        and not numbers[i]
+        and not numbers[i + 1]
+    }
+    return _Sentence(words, tuple(stems), tuple(names), tuple(quoted), tuple(sorted(phrases)), in_quote)
 
 
 def passage_tokens(
@@ -129,22 +185,8 @@ def passage_tokens(
     ``in_quote`` says whether the sentence starts inside a quotation (quotes run
     across sentences); the last value is the same state at its end.
     """
-    stems: list[str] = []
-    names: list[bool] = []
-    quoted: list[bool] = []
-    position = 0
-    for match in _CASED_WORD_OR_QUOTE.finditer(sentence):
-        word = match.group()
-        if word == '"':
-            in_quote = not in_quote
-            continue
-        lower = word.lower()
-        if _is_content(lower):
-            stems.append(stem(lower))
-            names.append(any(c.isdigit() for c in word) or (position > 0 and word[0].isupper()))
-            quoted.append(in_quote)
-        position += 1
-    return tuple(stems), tuple(names), tuple(quoted), in_quote
+    found = _analyze(sentence, in_quote)
+    return found.stems, found.names, found.quoted, found.in_quote
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -180,15 +222,22 @@ def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig)
     """Clean a document and cut its body into passages (sentences with enough content)."""
     lines = body_lines(doc.text, boilerplate)
     passages: list[Passage] = []
+    body_words: list[str] = []
+    body_stems: list[str] = []
     for line in lines:
         in_quote = False
         for sentence in split_sentences(line):
-            stems, names, quoted, in_quote = passage_tokens(sentence, in_quote)
-            if len(words(sentence)) < config.min_passage_words:
-                continue
-            passages.append(Passage(len(passages), sentence, stems, names, quoted))
-    body = "\n".join(lines)
-    return Prepared(doc=doc, body=body, passages=tuple(passages), words=tuple(words(body)))
+            found = _analyze(sentence, in_quote)
+            in_quote = found.in_quote
+            body_words += found.words
+            body_stems += found.stems
+            if len(found.words) >= config.min_passage_words:
+                passages.append(
+                    Passage(len(passages), sentence, found.stems, found.names, found.quoted, found.phrases)
+                )
+    return Prepared(
+        doc=doc, body="\n".join(lines), passages=tuple(passages), words=tuple(body_words), stems=tuple(body_stems)
+    )
 
 
 def prepare_corpus(docs: Sequence[Document], config: NormalizeConfig) -> list[Prepared]:

@@ -43,6 +43,9 @@ class Passage:
     weaker evidence of copying than the common words around them. ``quoted``
     flags the stems inside quotation marks: what a speaker said reaches every
     report that quotes it, so a shared quote alone shows no copying.
+    ``phrases`` are the adjacent stem pairs that are the writer's own (not two
+    names, no number, not inside a quote), as "stem stem": the evidence that
+    one sentence was written from another.
     """
 
     index: int
@@ -50,16 +53,22 @@ class Passage:
     tokens: tuple[str, ...]
     names: tuple[bool, ...]
     quoted: tuple[bool, ...]
+    phrases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A document after normalization and segmentation: what every later stage reads."""
+    """A document after normalization and segmentation: what every later stage reads.
+
+    ``words`` are the body's lower-cased words (for shingles), ``stems`` the
+    stems of its content words (for TF-IDF).
+    """
 
     doc: Document
     body: str
     passages: tuple[Passage, ...]
     words: tuple[str, ...]
+    stems: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

@@ -9,73 +9,47 @@ articles on one event share names, but not sentence after sentence.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize as l2_normalize
 
 from dedup.background import EMPTY_BACKGROUND, Background
 from dedup.config import VerifyConfig
-from dedup.normalize import content_tokens
-from dedup.records import Alignment, Match, Passage, Prepared
+from dedup.records import Alignment, Match, Prepared
 from dedup.shingle import overlap, shingle_set
-
-
-def _identity(tokens: Sequence[str]) -> Sequence[str]:
-    return tokens
-
-
-def _is_number(stem: str) -> bool:
-    return not any(c.isalpha() for c in stem)
-
-
-def phrase_pairs(passage: Passage) -> set[tuple[str, str]]:
-    """Adjacent content-stem pairs that are the writer's own: not two names, no number, not inside a quote.
-
-    Names and figures are the facts any report of an event repeats ("18 million
-    crowns"), and quotes what any report of a speech repeats; the words a
-    writer puts around them are what a copy keeps.
-    """
-    t, names, quoted = passage.tokens, passage.names, passage.quoted
-    return {
-        (t[i], t[i + 1])
-        for i in range(len(t) - 1)
-        if not (names[i] and names[i + 1])
-        and not (quoted[i] and quoted[i + 1])
-        and not _is_number(t[i])
-        and not _is_number(t[i + 1])
-    }
 
 
 @dataclass(frozen=True)
 class Features:
     """What verification needs of one document, computed once.
 
-    Passage vectors are kept as coordinate arrays (``rows``, ``cols``, ``vals``,
-    l2-normalized per passage) and the document vector as sorted ``doc_cols`` and
-    ``doc_vals``, so that a pair is scored with a few numpy calls over the
-    vocabulary the two documents share, not with sparse-matrix machinery.
+    Passage vectors are kept as coordinates (``rows``; ``local``, an index into
+    ``doc_cols``; ``vals``, l2-normalized per passage) and the document vector as
+    sorted ``doc_cols`` and ``doc_vals``, so that a pair is scored with a few
+    numpy calls over the vocabulary the two documents share.
     """
 
     shingles: np.ndarray
     n_passages: int
     rows: np.ndarray
-    cols: np.ndarray
+    local: np.ndarray
     vals: np.ndarray
     weights: np.ndarray
     doc_cols: np.ndarray
     doc_vals: np.ndarray
-    phrases: tuple[dict[tuple[str, str], float], ...]
+    phrases: tuple[dict[str, float], ...]
 
 
-def _restricted(f: Features, common: np.ndarray) -> np.ndarray:
-    """The passage vectors of ``f`` as a dense matrix over the ``common`` columns only."""
-    keep = np.isin(f.cols, common, assume_unique=False)
-    dense = np.zeros((f.n_passages, common.size))
-    dense[f.rows[keep], np.searchsorted(common, f.cols[keep])] = f.vals[keep]
+def _restricted(f: Features, idx: np.ndarray) -> np.ndarray:
+    """The passage vectors of ``f`` as a dense matrix over its document columns ``idx`` only."""
+    position = np.full(f.doc_cols.size, -1, dtype=np.int64)
+    position[idx] = np.arange(idx.size)
+    column = position[f.local]
+    keep = column >= 0
+    dense = np.zeros((f.n_passages, idx.size))
+    dense[f.rows[keep], column[keep]] = f.vals[keep]
     return dense
 
 
@@ -85,13 +59,37 @@ def similarities(a: Features, b: Features) -> tuple[float, np.ndarray]:
     cosine = float(a.doc_vals[ia] @ b.doc_vals[ib])
     if common.size == 0 or a.n_passages == 0 or b.n_passages == 0:
         return cosine, np.zeros((a.n_passages, b.n_passages))
-    return cosine, _restricted(a, common) @ _restricted(b, common).T
+    return cosine, _restricted(a, ia) @ _restricted(b, ib).T
+
+
+def _tfidf(
+    token_lists: Sequence[Sequence[str]], vocabulary: dict[str, int], idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sublinear TF-IDF of many token lists at once, as (row, column, value) sorted by row then column.
+
+    Tokens outside the vocabulary are ignored.
+    """
+    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    cols = np.fromiter(
+        (vocabulary.get(t, -1) for tokens in token_lists for t in tokens), dtype=np.int64, count=int(lengths.sum())
+    )
+    rows = np.repeat(np.arange(len(token_lists)), lengths)
+    known = cols >= 0
+    keys, tf = np.unique(rows[known] * max(idf.size, 1) + cols[known], return_counts=True)
+    rows, cols = np.divmod(keys, max(idf.size, 1))
+    return rows, cols, (1.0 + np.log(tf)) * idf[cols]
+
+
+def _unit(rows: np.ndarray, vals: np.ndarray, n_rows: int) -> np.ndarray:
+    norms = np.sqrt(np.bincount(rows, vals * vals, minlength=n_rows))
+    return vals / norms[rows]
 
 
 class Scorer:
     """TF-IDF over content-word stems, with document frequencies from the corpus plus a background model.
 
-    Attributes set by ``fit``: ``vocabulary_`` (stem -> column) and ``idf_``.
+    Attributes set by ``fit``: ``vocabulary_`` (stem -> column), ``idf_`` and
+    ``phrase_df_`` (documents per evidence phrase).
     """
 
     def __init__(self, background: Background = EMPTY_BACKGROUND, shingle: int = 5) -> None:
@@ -100,64 +98,59 @@ class Scorer:
 
     def fit(self, docs: Sequence[Prepared]) -> Scorer:
         """Learn the vocabulary and IDF from the corpus' documents."""
-        token_lists = [content_tokens(d.words) for d in docs]
-        if any(token_lists):
-            counter = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float64)
-            counts = counter.fit_transform(token_lists)
-            self.vocabulary_: dict[str, int] = counter.vocabulary_
-            df_corpus = np.asarray(counts.sum(axis=0)).ravel()
-        else:
-            self.vocabulary_, df_corpus = {}, np.zeros(0)
-        df_bg = np.zeros(len(self.vocabulary_))
-        for stem, col in self.vocabulary_.items():
-            df_bg[col] = self.background.df.get(stem, 0)
+        df_corpus = Counter(chain.from_iterable(set(d.stems) for d in docs))
+        self.vocabulary_: dict[str, int] = {stem: col for col, stem in enumerate(sorted(df_corpus))}
+        df = np.array([df_corpus[t] + self.background.df.get(t, 0) for t in self.vocabulary_], dtype=np.float64)
         n = len(docs) + self.background.n_docs
-        self.idf_ = np.log((1.0 + n) / (1.0 + df_corpus + df_bg)) + 1.0
-        self.phrase_df_ = Counter(f"{x} {y}" for d in docs for x, y in set().union(*map(phrase_pairs, d.passages)))
+        self.idf_ = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        self.phrase_df_ = Counter(chain.from_iterable({x for p in d.passages for x in p.phrases} for d in docs))
         self.n_docs_ = n
         return self
 
-    def _tfidf(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        rows, cols, vals = [], [], []
-        for r, tokens in enumerate(token_lists):
-            ids, tf = np.unique([self.vocabulary_[t] for t in tokens if t in self.vocabulary_], return_counts=True)
-            rows.append(np.full(ids.size, r))
-            cols.append(ids)
-            vals.append((1.0 + np.log(tf)) * self.idf_[ids] if ids.size else np.empty(0))
-        shape = (len(token_lists), len(self.idf_))
-        if not rows:
-            return sp.csr_matrix(shape)
-        return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
-
-    def phrase_idf(self, x: str, y: str) -> float:
-        """IDF of an evidence phrase over the corpus and the background."""
-        key = f"{x} {y}"
-        df = self.phrase_df_.get(key, 0) + self.background.phrase_df.get(key, 0)
+    def phrase_idf(self, phrase: str) -> float:
+        """IDF of an evidence phrase ("stem stem") over the corpus and the background."""
+        df = self.phrase_df_.get(phrase, 0) + self.background.phrase_df.get(phrase, 0)
         return float(np.log((1.0 + self.n_docs_) / (1.0 + df)) + 1.0)
-
-    def phrases(self, passage: Passage) -> dict[tuple[str, str], float]:
-        """A passage's evidence phrases, each weighted by its IDF as a phrase."""
-        return {(x, y): self.phrase_idf(x, y) for x, y in phrase_pairs(passage)}
 
     def features(self, doc: Prepared) -> Features:
         """Shingles, l2-normalized passage and document vectors, passage weights and phrases."""
+        return self.features_many([doc])[0]
+
+    def features_many(self, docs: Sequence[Prepared]) -> list[Features]:
+        """``features`` of many documents, vectorized over all their passages at once."""
         if not hasattr(self, "idf_"):
             raise RuntimeError("Scorer is not fitted: call fit(documents) first")
-        passages = self._tfidf([p.tokens for p in doc.passages])
-        unit = l2_normalize(passages).tocoo()
-        vector = l2_normalize(self._tfidf([content_tokens(doc.words)])).tocsr()
-        vector.sort_indices()
-        return Features(
-            shingles=shingle_set(doc.words, self.shingle),
-            n_passages=len(doc.passages),
-            rows=unit.row,
-            cols=unit.col,
-            vals=unit.data,
-            weights=np.asarray(passages.sum(axis=1)).ravel(),
-            doc_cols=vector.indices,
-            doc_vals=vector.data,
-            phrases=tuple(self.phrases(p) for p in doc.passages),
-        )
+        passages = [p.tokens for d in docs for p in d.passages]
+        p_rows, p_cols, p_vals = _tfidf(passages, self.vocabulary_, self.idf_)
+        weights = np.bincount(p_rows, p_vals, minlength=len(passages))
+        p_unit = _unit(p_rows, p_vals, len(passages))
+        d_rows, d_cols, d_vals = _tfidf([d.stems for d in docs], self.vocabulary_, self.idf_)
+        d_unit = _unit(d_rows, d_vals, len(docs))
+        passage_start = np.r_[0, np.cumsum([len(d.passages) for d in docs])]
+        p_cuts = np.searchsorted(p_rows, passage_start)
+        d_cuts = np.searchsorted(d_rows, np.arange(len(docs) + 1))
+        idf: dict[str, float] = {}
+        out = []
+        for k, doc in enumerate(docs):
+            p, q = p_cuts[k], p_cuts[k + 1]
+            doc_cols = d_cols[d_cuts[k] : d_cuts[k + 1]]
+            out.append(
+                Features(
+                    shingles=shingle_set(doc.words, self.shingle),
+                    n_passages=len(doc.passages),
+                    rows=p_rows[p:q] - passage_start[k],
+                    local=np.searchsorted(doc_cols, p_cols[p:q]),
+                    vals=p_unit[p:q],
+                    weights=weights[passage_start[k] : passage_start[k + 1]],
+                    doc_cols=doc_cols,
+                    doc_vals=d_unit[d_cuts[k] : d_cuts[k + 1]],
+                    phrases=tuple(
+                        {x: idf[x] if x in idf else idf.setdefault(x, self.phrase_idf(x)) for x in passage.phrases}
+                        for passage in doc.passages
+                    ),
+                )
+            )
+        return out
 
 
 def align(sim: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
@@ -189,7 +182,7 @@ def reused_passages(
         shared = [k for k in weights.keys() & fb.phrases[j].keys() if weights[k] >= config.rare_phrase_idf]
         evidence = sum(weights[k] for k in shared)
         if (score >= config.verbatim_score and shared) or evidence >= config.min_phrase_evidence:
-            found.append((i, j, score, sorted(f"{x} {y}" for x, y in shared)))
+            found.append((i, j, score, sorted(shared)))
     return found
 
 

@@ -53,8 +53,8 @@ def test_scorer_idf_rare_words_weigh_more() -> None:
     idf = {stem: scorer.idf_[col] for stem, col in scorer.vocabulary_.items()}
     assert idf["dockwork"] > idf["friday"]
     # A phrase seen nowhere weighs the most a phrase can.
-    assert scorer.phrase_idf("zzzunseen", "qqqunseen") == pytest.approx(np.log(1.0 + scorer.n_docs_) + 1.0)
-    assert scorer.phrase_idf("zzzunseen", "qqqunseen") > scorer.phrase_idf("told", "report")
+    assert scorer.phrase_idf("zzzunseen qqqunseen") == pytest.approx(np.log(1.0 + scorer.n_docs_) + 1.0)
+    assert scorer.phrase_idf("zzzunseen qqqunseen") > scorer.phrase_idf("told report")
 
 
 def test_features_shapes() -> None:
