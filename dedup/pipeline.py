@@ -19,8 +19,8 @@ from dedup.config import Config, NormalizeConfig, VerifyConfig
 from dedup.errors import InputError
 from dedup.normalize import find_boilerplate, prepare, prepare_corpus
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
-from dedup.shingle import shingle_set
-from dedup.signature import signatures
+from dedup.shingle import shingle_sets
+from dedup.signature import grouped_signatures
 from dedup.verify import Features, Scorer, verify
 
 # Each round verifies the members of a cluster against an original chosen in the
@@ -57,12 +57,15 @@ class PairScore:
 
 def sign(docs: Sequence[Prepared], config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Document signatures (word n-grams), passage signatures (content-stem pairs) and each passage's document."""
-    doc_sets = [shingle_set(d.words, config.signature.doc_shingle) for d in docs]
-    passage_sets = [shingle_set(p.tokens, config.signature.passage_shingle) for d in docs for p in d.passages]
+    passages = [p.tokens for d in docs for p in d.passages]
+    doc_sigs = grouped_signatures(*shingle_sets([d.words for d in docs], config.signature.doc_shingle), len(docs), config.signature)
+    passage_sigs = grouped_signatures(*shingle_sets(passages, config.signature.passage_shingle), len(passages), config.signature)
     owner = np.repeat(np.arange(len(docs)), [len(d.passages) for d in docs])
-    return signatures(doc_sets, config.signature), signatures(passage_sets, config.signature), owner
+    return doc_sigs, passage_sigs, owner
 
 
+# Documents whose features are computed in one vectorized batch.
+_FEATURE_BATCH = 1000
 # Below this many documents per worker, starting processes costs more than it saves.
 _DOCS_PER_WORKER = 1000
 
@@ -90,28 +93,30 @@ def prepare_all(
     return [p for chunk in pool.map(job, parts) for p in chunk]
 
 
-def verify_all(
-    prepared: Sequence[Prepared], pairs: Sequence[tuple[int, int]], scorer: Scorer, config: VerifyConfig,
-    pool: ProcessPoolExecutor, workers: int,
-) -> tuple[Match, ...]:
-    """Every candidate pair verified in the pool, in order.
+def all_features(
+    prepared: Sequence[Prepared], needed: Sequence[int], scorer: Scorer, pool: ProcessPoolExecutor | None, workers: int
+) -> dict[int, Features]:
+    """The features of the ``needed`` documents, computed in batches (in the pool when given)."""
+    batches = max(workers * 2, len(needed) // _FEATURE_BATCH)
+    parts = [[prepared[k] for k in needed[r.start : r.stop]] for r in _chunks(len(needed), batches)]
+    job = scorer.features_many
+    computed = pool.map(job, parts) if pool is not None else map(job, parts)
+    return dict(zip(needed, (f for chunk in computed for f in chunk)))
 
-    Features are computed once per document (in parallel), then each task gets
-    the documents and features its pairs need.
-    """
-    needed = sorted({k for pair in pairs for k in pair})
-    parts = [[prepared[k] for k in needed[r.start : r.stop]] for r in _chunks(len(needed), workers * 2)]
-    features = dict(zip(needed, (f for chunk in pool.map(partial(_features_chunk, scorer=scorer), parts) for f in chunk)))
+
+def verify_all(
+    prepared: Sequence[Prepared], pairs: Sequence[tuple[int, int]], features: dict[int, Features], config: VerifyConfig,
+    pool: ProcessPoolExecutor | None, workers: int,
+) -> tuple[Match, ...]:
+    """Every pair verified, in order (in the pool when given); each task gets the documents its pairs need."""
+    if pool is None:
+        return tuple(verify(prepared[i], prepared[j], features[i], features[j], config) for i, j in pairs)
     tasks = [pairs[r.start : r.stop] for r in _chunks(len(pairs), workers * 2)]
     futures = [
         pool.submit(_verify_chunk, task, {k: (prepared[k], features[k]) for pair in task for k in pair}, config)
         for task in tasks
     ]
     return tuple(m for f in futures for m in f.result())
-
-
-def _features_chunk(docs: Sequence[Prepared], scorer: Scorer) -> list[Features]:
-    return [scorer.features(d) for d in docs]
 
 
 def _prepare_chunk(docs: Sequence[Document], boilerplate: frozenset[str], config: NormalizeConfig) -> list[Prepared]:
@@ -170,17 +175,8 @@ def cluster_documents(
         pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
         lap("candidates", f"found {len(pairs)} candidate pairs")
         scorer = fit_scorer(prepared, config, background)
-        features: dict[int, Features] = {}
-
-        def feats(i: int) -> Features:
-            if i not in features:
-                features[i] = scorer.features(prepared[i])
-            return features[i]
-
-        if pool is None:
-            matches = tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in pairs)
-        else:
-            matches = verify_all(prepared, list(pairs), scorer, config.verify, pool, workers)
+        features = all_features(prepared, sorted({k for pair in pairs for k in pair}), scorer, pool, workers)
+        matches = verify_all(prepared, list(pairs), features, config.verify, pool, workers)
     lap("verify", f"verified {len(pairs)} pairs, {sum(m.linked for m in matches)} linked")
     docs_in = [p.doc for p in prepared]
     position = {p.id: i for i, p in enumerate(prepared)}
@@ -189,7 +185,9 @@ def cluster_documents(
         if not labelling.unverified:
             break
         to_verify = [tuple(sorted((position[o], position[m]))) for o, m in labelling.unverified]
-        matches += tuple(verify(prepared[i], prepared[j], feats(i), feats(j), config.verify) for i, j in to_verify)
+        missing = sorted({k for pair in to_verify for k in pair} - features.keys())
+        features |= all_features(prepared, missing, scorer, None, 1)
+        matches += verify_all(prepared, to_verify, features, config.verify, None, 1)
         labelling = label_corpus(docs_in, matches, config.label)
     verdicts, clusters = labelling.verdicts, labelling.clusters
     lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
@@ -230,12 +228,7 @@ def score_pairs(
         prepared = prepare_all(docs, config.normalize, pool, workers)
         scorer = fit_scorer(prepared, config, background)
         index = [(2 * k, 2 * k + 1) for k in range(len(rows))]
-        if pool is None:
-            matches: Iterable[Match] = (
-                verify(prepared[i], prepared[j], scorer.features(prepared[i]), scorer.features(prepared[j]), config.verify)
-                for i, j in index
-            )
-        else:
-            matches = verify_all(prepared, index, scorer, config.verify, pool, workers)
+        features = all_features(prepared, range(len(prepared)), scorer, pool, workers)
+        matches = verify_all(prepared, index, features, config.verify, pool, workers)
         for (pid, _, _), match in zip(rows, matches):
             yield PairScore(pid, match)

@@ -14,6 +14,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash
 
 from dedup.config import SignatureConfig
+from dedup.shingle import fmix64
 
 SCHEME = "affine64"
 EMPTY = np.iinfo(np.uint64).max
@@ -27,33 +28,25 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(a, dtype=np.uint64), np.asarray(b, dtype=np.uint64)
 
 
-def fmix64(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finalizer: an avalanching bijection applied before permuting."""
-    with np.errstate(over="ignore"):
-        h = h ^ (h >> np.uint64(33))
-        h = h * np.uint64(0xFF51AFD7ED558CCD)
-        h = h ^ (h >> np.uint64(33))
-        h = h * np.uint64(0xC4CEB9FE1A85EC53)
-        return h ^ (h >> np.uint64(33))
-
-
 def signatures(sets: Sequence[np.ndarray], config: SignatureConfig) -> np.ndarray:
     """MinHash signatures, one row per set; an empty set's row is all ``EMPTY``."""
+    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    values = np.concatenate(sets) if sizes.sum() else np.empty(0, dtype=np.uint64)
+    return grouped_signatures(values, np.repeat(np.arange(len(sets)), sizes), len(sets), config)
+
+
+def grouped_signatures(values: np.ndarray, owner: np.ndarray, n_sets: int, config: SignatureConfig) -> np.ndarray:
+    """MinHash signatures of ``n_sets`` sets given as hash values and their set's row (ascending)."""
     a, b = permutations(config.num_perm, config.seed)
-    out = np.full((len(sets), config.num_perm), EMPTY, dtype=np.uint64)
-    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    nonempty = np.flatnonzero(sizes)
-    if nonempty.size == 0:
-        return out
-    flat = fmix64(np.concatenate([sets[i] for i in nonempty]).astype(np.uint64, copy=False))
-    owner = np.repeat(np.arange(nonempty.size), sizes[nonempty])
-    for start in range(0, flat.size, _CHUNK):
-        block = flat[start : start + _CHUNK, None] * a + b
-        rows = owner[start : start + _CHUNK]
-        cuts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        mins = np.minimum.reduceat(block, cuts, axis=0)
-        targets = nonempty[rows[cuts]]
-        out[targets] = np.minimum(out[targets], mins)
+    out = np.full((n_sets, config.num_perm), EMPTY, dtype=np.uint64)
+    flat = fmix64(values.astype(np.uint64, copy=False))
+    with np.errstate(over="ignore"):
+        for start in range(0, flat.size, _CHUNK):
+            block = flat[start : start + _CHUNK, None] * a + b
+            rows = owner[start : start + _CHUNK]
+            cuts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            targets = rows[cuts]
+            out[targets] = np.minimum(out[targets], np.minimum.reduceat(block, cuts, axis=0))
     return out
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dedup.shingle import MAX_NGRAM, ngram_hashes, overlap, shingle_set, token_hashes
+from dedup.shingle import MAX_NGRAM, ngram_hashes, overlap, shingle_set, shingle_sets, token_hashes
 
 WORDS = "dockworkers walked off the job at port aldmere on friday".split()
 
@@ -66,3 +68,20 @@ def test_overlap_counts_shared_shingles() -> None:
     assert overlap(a, a) == a.size
     assert overlap(a, np.empty(0, dtype=np.uint64)) == 0
     assert overlap(a, shingle_set("an unrelated library story".split(), 3)) == 0
+
+
+@given(st.lists(st.lists(st.sampled_from(["port", "strike", "ends", "Zoë", "4,200", "a", "aldmere"]), max_size=9), max_size=6),
+       st.integers(1, 5))
+@settings(max_examples=200, deadline=None)
+def test_shingle_sets_equal_shingle_set_per_sequence(token_lists: list[list[str]], n: int) -> None:
+    values, owner = shingle_sets(token_lists, n)
+    assert np.all(np.diff(owner) >= 0)
+    for k, tokens in enumerate(token_lists):
+        assert np.array_equal(np.unique(values[owner == k]), shingle_set(tokens, n))
+
+
+def test_token_hashes_do_not_depend_on_neighbours() -> None:
+    alone = token_hashes(["strike"])
+    assert token_hashes(["port", "strike", "ends"])[1] == alone[0]
+    assert token_hashes(["s", "trike"])[1] != alone[0]
+    assert len(set(token_hashes(["ab", "ba", "a", "b", "", "aa"]).tolist())) == 6
