@@ -90,6 +90,10 @@ class VerifyConfig:
     ``single_passage_share``: a single reused passage also links when it covers
     this share of one document's content (a brief rewritten from one sentence
     of a short wire story).
+    ``max_align_cells``: a pair whose passage counts multiply to more than this
+    (two documents of thousands of sentences) has only its identical passages
+    aligned, so that verification stays linear in the text; containment still
+    links such copies.
     """
 
     align_threshold: float = 0.4
@@ -100,6 +104,7 @@ class VerifyConfig:
     syndication_containment: float = 0.5
     partial_containment: float = 0.25
     single_passage_share: float = 0.3
+    max_align_cells: int = 250_000
 
 
 @dataclass(frozen=True)

@@ -93,40 +93,8 @@ def prepare_all(
     return [p for chunk in pool.map(job, parts) for p in chunk]
 
 
-def all_features(
-    prepared: Sequence[Prepared], needed: Sequence[int], scorer: Scorer, pool: ProcessPoolExecutor | None, workers: int
-) -> dict[int, Features]:
-    """The features of the ``needed`` documents, computed in batches (in the pool when given)."""
-    batches = max(workers * 2, len(needed) // _FEATURE_BATCH)
-    parts = [[prepared[k] for k in needed[r.start : r.stop]] for r in _chunks(len(needed), batches)]
-    job = scorer.features_many
-    computed = pool.map(job, parts) if pool is not None else map(job, parts)
-    return dict(zip(needed, (f for chunk in computed for f in chunk)))
-
-
-def verify_all(
-    prepared: Sequence[Prepared], pairs: Sequence[tuple[int, int]], features: dict[int, Features], config: VerifyConfig,
-    pool: ProcessPoolExecutor | None, workers: int,
-) -> tuple[Match, ...]:
-    """Every pair verified, in order (in the pool when given); each task gets the documents its pairs need."""
-    if pool is None:
-        return tuple(verify(prepared[i], prepared[j], features[i], features[j], config) for i, j in pairs)
-    tasks = [pairs[r.start : r.stop] for r in _chunks(len(pairs), workers * 2)]
-    futures = [
-        pool.submit(_verify_chunk, task, {k: (prepared[k], features[k]) for pair in task for k in pair}, config)
-        for task in tasks
-    ]
-    return tuple(m for f in futures for m in f.result())
-
-
 def _prepare_chunk(docs: Sequence[Document], boilerplate: frozenset[str], config: NormalizeConfig) -> list[Prepared]:
     return [prepare(d, boilerplate, config) for d in docs]
-
-
-def _verify_chunk(
-    pairs: Sequence[tuple[int, int]], docs: dict[int, tuple[Prepared, Features]], config: VerifyConfig
-) -> list[Match]:
-    return [verify(docs[i][0], docs[j][0], docs[i][1], docs[j][1], config) for i, j in pairs]
 
 
 def fit_scorer(docs: Sequence[Prepared], config: Config, background: Background | None) -> Scorer:
@@ -144,8 +112,8 @@ def cluster_documents(
 ) -> Result:
     """Find wire-origin clusters in a corpus and label every document in them.
 
-    ``workers`` > 1 prepares documents and verifies candidate pairs in that many
-    processes; the result is the same as with one. ``progress`` is told when
+    ``workers`` > 1 prepares documents in that many processes; the result is the
+    same as with one. ``progress`` is told when
     each stage ends (the CLI prints it on a terminal).
     """
     timings: dict[str, float] = {}
@@ -174,9 +142,9 @@ def cluster_documents(
         lap("sign", f"signed {len(prepared)} documents and {int(owner.size)} passages")
         pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
         lap("candidates", f"found {len(pairs)} candidate pairs")
-        scorer = fit_scorer(prepared, config, background)
-        features = all_features(prepared, sorted({k for pair in pairs for k in pair}), scorer, pool, workers)
-        matches = verify_all(prepared, list(pairs), features, config.verify, pool, workers)
+    scorer = fit_scorer(prepared, config, background)
+    features = scorer.features(prepared)
+    matches = tuple(scorer.verify(prepared, features, list(pairs), config.verify))
     lap("verify", f"verified {len(pairs)} pairs, {sum(m.linked for m in matches)} linked")
     docs_in = [p.doc for p in prepared]
     position = {p.id: i for i, p in enumerate(prepared)}
@@ -185,9 +153,7 @@ def cluster_documents(
         if not labelling.unverified:
             break
         to_verify = [tuple(sorted((position[o], position[m]))) for o, m in labelling.unverified]
-        missing = sorted({k for pair in to_verify for k in pair} - features.keys())
-        features |= all_features(prepared, missing, scorer, None, 1)
-        matches += verify_all(prepared, to_verify, features, config.verify, None, 1)
+        matches += tuple(scorer.verify(prepared, features, to_verify, config.verify))
         labelling = label_corpus(docs_in, matches, config.label)
     verdicts, clusters = labelling.verdicts, labelling.clusters
     lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
@@ -207,9 +173,9 @@ def compare_documents(
     a: Document, b: Document, config: Config = Config(), background: Background | None = None
 ) -> Match:
     """Verify one pair directly, whatever LSH would have said."""
-    pa, pb = prepare_corpus([a, b], config.normalize)
-    scorer = fit_scorer([pa, pb], config, background)
-    return verify(pa, pb, scorer.features(pa), scorer.features(pb), config.verify)
+    pair = prepare_corpus([a, b], config.normalize)
+    scorer = fit_scorer(pair, config, background)
+    return scorer.verify(pair, scorer.features(pair), [(0, 1)], config.verify)[0]
 
 
 def score_pairs(
@@ -220,15 +186,14 @@ def score_pairs(
 ) -> Iterator[PairScore]:
     """Score many (id, text_a, text_b) pairs; IDF is fitted on all their texts at once.
 
-    ``workers`` > 1 verifies the pairs in that many processes, same scores.
+    ``workers`` > 1 prepares the texts in that many processes, same scores.
     """
     rows = list(pairs)
     docs = [Document(f"{pid}/{side}", text) for pid, a, b in rows for side, text in (("a", a), ("b", b))]
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
         prepared = prepare_all(docs, config.normalize, pool, workers)
-        scorer = fit_scorer(prepared, config, background)
-        index = [(2 * k, 2 * k + 1) for k in range(len(rows))]
-        features = all_features(prepared, range(len(prepared)), scorer, pool, workers)
-        matches = verify_all(prepared, index, features, config.verify, pool, workers)
-        for (pid, _, _), match in zip(rows, matches):
-            yield PairScore(pid, match)
+    scorer = fit_scorer(prepared, config, background)
+    index = [(2 * k, 2 * k + 1) for k in range(len(rows))]
+    matches = scorer.verify(prepared, scorer.features(prepared), index, config.verify)
+    for (pid, _, _), match in zip(rows, matches):
+        yield PairScore(pid, match)

@@ -10,79 +10,96 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import chain
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from dedup.background import EMPTY_BACKGROUND, Background
 from dedup.config import VerifyConfig
 from dedup.records import Alignment, Match, Prepared
-from dedup.shingle import overlap, shingle_set
+from dedup.shingle import shingle_sets
+
+
+# Passage cells (passage of A x passage of B) scored in one vectorized block.
+_CELL_BLOCK = 1 << 19
+# Pairs verified together: bounds the memory of their cells.
+_PAIR_BLOCK = 20000
 
 
 @dataclass(frozen=True)
 class Features:
-    """What verification needs of one document, computed once.
+    """What verification needs of a list of documents, as matrices.
 
-    Passage vectors are kept as coordinates (``rows``; ``local``, an index into
-    ``doc_cols``; ``vals``, l2-normalized per passage) and the document vector as
-    sorted ``doc_cols`` and ``doc_vals``, so that a pair is scored with a few
-    numpy calls over the vocabulary the two documents share.
+    ``documents`` and ``passages`` hold l2-normalized TF-IDF rows, one per
+    document and one per passage; document ``k``'s passages are rows
+    ``first[k]:first[k + 1]``. ``weights`` is each passage's TF-IDF mass (its
+    share of the document's content), ``shingles`` each document's word
+    n-gram set as a binary row.
     """
 
-    shingles: np.ndarray
-    n_passages: int
-    rows: np.ndarray
-    local: np.ndarray
-    vals: np.ndarray
+    documents: sp.csr_matrix
+    passages: sp.csr_matrix
     weights: np.ndarray
-    doc_cols: np.ndarray
-    doc_vals: np.ndarray
-    phrases: tuple[dict[str, float], ...]
+    first: np.ndarray
+    shingles: sp.csr_matrix
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Passages per document."""
+        return np.diff(self.first)
 
 
-def _restricted(f: Features, idx: np.ndarray) -> np.ndarray:
-    """The passage vectors of ``f`` as a dense matrix over its document columns ``idx`` only."""
-    position = np.full(f.doc_cols.size, -1, dtype=np.int64)
-    position[idx] = np.arange(idx.size)
-    column = position[f.local]
-    keep = column >= 0
-    dense = np.zeros((f.n_passages, idx.size))
-    dense[f.rows[keep], column[keep]] = f.vals[keep]
-    return dense
+@dataclass(frozen=True)
+class PairScores:
+    """What was measured of one pair before the link decision.
+
+    ``cells`` are the passage pairs (index in A, index in B, cosine) whose
+    cosine reaches the alignment threshold.
+    """
+
+    shared_shingles: int
+    shingles_a: int
+    shingles_b: int
+    cosine: float
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray]
+    weights_a: np.ndarray
+    weights_b: np.ndarray
 
 
-def similarities(a: Features, b: Features) -> tuple[float, np.ndarray]:
-    """Document cosine and the passage-by-passage cosine matrix of a pair."""
-    common, ia, ib = np.intersect1d(a.doc_cols, b.doc_cols, assume_unique=True, return_indices=True)
-    cosine = float(a.doc_vals[ia] @ b.doc_vals[ib])
-    if common.size == 0 or a.n_passages == 0 or b.n_passages == 0:
-        return cosine, np.zeros((a.n_passages, b.n_passages))
-    return cosine, _restricted(a, ia) @ _restricted(b, ib).T
+def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    out = sp.csr_matrix((vals, (rows, cols)), shape=shape)
+    out.sum_duplicates()
+    return out
+
+
+def _rowwise_dot(m: sp.csr_matrix, r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
+    """Dot products of rows ``r1[k]`` and ``r2[k]`` of ``m``, in blocks."""
+    out = np.empty(r1.size)
+    for start in range(0, r1.size, _CELL_BLOCK):
+        part = slice(start, start + _CELL_BLOCK)
+        out[part] = np.asarray(m[r1[part]].multiply(m[r2[part]]).sum(axis=1)).ravel()
+    return out
 
 
 def _tfidf(
     token_lists: Sequence[Sequence[str]], vocabulary: dict[str, int], idf: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sublinear TF-IDF of many token lists at once, as (row, column, value) sorted by row then column.
-
-    Tokens outside the vocabulary are ignored.
-    """
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Sublinear TF-IDF rows of many token lists (tokens outside the vocabulary ignored), l2-normalized, and each row's mass."""
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     cols = np.fromiter(
         (vocabulary.get(t, -1) for tokens in token_lists for t in tokens), dtype=np.int64, count=int(lengths.sum())
     )
     rows = np.repeat(np.arange(len(token_lists)), lengths)
     known = cols >= 0
-    keys, tf = np.unique(rows[known] * max(idf.size, 1) + cols[known], return_counts=True)
-    rows, cols = np.divmod(keys, max(idf.size, 1))
-    return rows, cols, (1.0 + np.log(tf)) * idf[cols]
-
-
-def _unit(rows: np.ndarray, vals: np.ndarray, n_rows: int) -> np.ndarray:
-    norms = np.sqrt(np.bincount(rows, vals * vals, minlength=n_rows))
-    return vals / norms[rows]
+    width = max(idf.size, 1)
+    keys, tf = np.unique(rows[known] * width + cols[known], return_counts=True)
+    rows, cols = np.divmod(keys, width)
+    vals = (1.0 + np.log(tf)) * idf[cols]
+    mass = np.bincount(rows, vals, minlength=len(token_lists))
+    norms = np.sqrt(np.bincount(rows, vals * vals, minlength=len(token_lists)))
+    return _csr(rows, cols, vals / norms[rows], (len(token_lists), width)), mass
 
 
 class Scorer:
@@ -112,58 +129,95 @@ class Scorer:
         df = self.phrase_df_.get(phrase, 0) + self.background.phrase_df.get(phrase, 0)
         return float(np.log((1.0 + self.n_docs_) / (1.0 + df)) + 1.0)
 
-    def features(self, doc: Prepared) -> Features:
-        """Shingles, l2-normalized passage and document vectors, passage weights and phrases."""
-        return self.features_many([doc])[0]
-
-    def features_many(self, docs: Sequence[Prepared]) -> list[Features]:
-        """``features`` of many documents, vectorized over all their passages at once."""
+    def features(self, docs: Sequence[Prepared]) -> Features:
+        """TF-IDF rows of the documents and of all their passages, and the documents' shingle sets."""
         if not hasattr(self, "idf_"):
             raise RuntimeError("Scorer is not fitted: call fit(documents) first")
-        passages = [p.tokens for d in docs for p in d.passages]
-        p_rows, p_cols, p_vals = _tfidf(passages, self.vocabulary_, self.idf_)
-        weights = np.bincount(p_rows, p_vals, minlength=len(passages))
-        p_unit = _unit(p_rows, p_vals, len(passages))
-        d_rows, d_cols, d_vals = _tfidf([d.stems for d in docs], self.vocabulary_, self.idf_)
-        d_unit = _unit(d_rows, d_vals, len(docs))
-        passage_start = np.r_[0, np.cumsum([len(d.passages) for d in docs])]
-        p_cuts = np.searchsorted(p_rows, passage_start)
-        d_cuts = np.searchsorted(d_rows, np.arange(len(docs) + 1))
-        idf: dict[str, float] = {}
-        out = []
-        for k, doc in enumerate(docs):
-            p, q = p_cuts[k], p_cuts[k + 1]
-            doc_cols = d_cols[d_cuts[k] : d_cuts[k + 1]]
-            out.append(
-                Features(
-                    shingles=shingle_set(doc.words, self.shingle),
-                    n_passages=len(doc.passages),
-                    rows=p_rows[p:q] - passage_start[k],
-                    local=np.searchsorted(doc_cols, p_cols[p:q]),
-                    vals=p_unit[p:q],
-                    weights=weights[passage_start[k] : passage_start[k + 1]],
-                    doc_cols=doc_cols,
-                    doc_vals=d_unit[d_cuts[k] : d_cuts[k + 1]],
-                    phrases=tuple(
-                        {x: idf[x] if x in idf else idf.setdefault(x, self.phrase_idf(x)) for x in passage.phrases}
-                        for passage in doc.passages
-                    ),
-                )
+        passages, weights = _tfidf([p.tokens for d in docs for p in d.passages], self.vocabulary_, self.idf_)
+        documents, _ = _tfidf([d.stems for d in docs], self.vocabulary_, self.idf_)
+        values, owner = shingle_sets([d.words for d in docs], self.shingle)
+        _, column = np.unique(values, return_inverse=True)
+        shingles = _csr(owner, column.ravel(), np.ones(values.size), (len(docs), int(column.max(initial=-1)) + 1))
+        shingles.data[:] = 1.0
+        first = np.r_[0, np.cumsum([len(d.passages) for d in docs])]
+        return Features(documents, passages, weights, first, shingles)
+
+    def verify(
+        self, docs: Sequence[Prepared], features: Features, pairs: Sequence[tuple[int, int]], config: VerifyConfig
+    ) -> list[Match]:
+        """Verify document pairs (positions in ``docs`` and ``features``), scoring their passages in bulk."""
+        out: list[Match] = []
+        for start in range(0, len(pairs), _PAIR_BLOCK):
+            block = np.asarray(pairs[start : start + _PAIR_BLOCK], dtype=np.int64).reshape(-1, 2)
+            out += (
+                verify(docs[i], docs[j], scores, self.phrase_idf, config)
+                for (i, j), scores in zip(block.tolist(), pair_scores(features, block, config))
             )
         return out
 
 
-def align(sim: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
-    """Greedy one-to-one alignment of passages whose cosine reaches ``threshold``, best first."""
-    ii, jj = np.nonzero(sim >= threshold)
-    order = np.lexsort((jj, ii, -sim[ii, jj]))
+def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> list[PairScores]:
+    """Shingle overlap, document cosine and the passage cells at or above the alignment threshold, per pair.
+
+    Every passage of A is compared with every passage of B, all pairs at once;
+    a pair of documents with more than ``config.max_align_cells`` passage pairs
+    (two huge documents) has only its identical passages compared.
+    """
+    ia, ib = pairs[:, 0], pairs[:, 1]
+    sizes = np.diff(features.shingles.indptr)
+    shared = _rowwise_dot(features.shingles, ia, ib)
+    cosine = _rowwise_dot(features.documents, ia, ib)
+    counts = features.counts
+    cells = counts[ia] * counts[ib]
+    bulk = cells <= config.max_align_cells
+    n_cells = np.where(bulk, cells, 0)
+    owner = np.repeat(np.arange(pairs.shape[0]), n_cells)
+    local = np.arange(owner.size) - np.repeat(np.cumsum(n_cells) - n_cells, n_cells)
+    nb = counts[ib][owner]
+    ci, cj = local // np.maximum(nb, 1), local % np.maximum(nb, 1)
+    sim = _rowwise_dot(features.passages, features.first[ia][owner] + ci, features.first[ib][owner] + cj)
+    keep = sim >= config.align_threshold
+    owner, ci, cj, sim = owner[keep], ci[keep], cj[keep], sim[keep]
+    cuts = np.searchsorted(owner, np.arange(pairs.shape[0] + 1))
+    out = []
+    for k, (a, b) in enumerate(pairs.tolist()):
+        wa = features.weights[features.first[a] : features.first[a + 1]]
+        wb = features.weights[features.first[b] : features.first[b + 1]]
+        if bulk[k]:
+            found = (ci[cuts[k] : cuts[k + 1]], cj[cuts[k] : cuts[k + 1]], sim[cuts[k] : cuts[k + 1]])
+        else:
+            found = _identical_cells(features, a, b)
+        out.append(PairScores(int(shared[k]), int(sizes[a]), int(sizes[b]), float(cosine[k]), found, wa, wb))
+    return out
+
+
+def _identical_cells(features: Features, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Passage pairs of A and B with identical TF-IDF rows (cosine 1), found by hashing the rows."""
+    def keys(doc: int) -> dict[bytes, int]:
+        rows = features.passages[features.first[doc] : features.first[doc + 1]]
+        return {
+            rows.indices[rows.indptr[r] : rows.indptr[r + 1]].tobytes(): r
+            for r in range(rows.shape[0])
+            if rows.indptr[r + 1] > rows.indptr[r]
+        }
+
+    in_b = keys(b)
+    matched = [(i, in_b[key]) for key, i in keys(a).items() if key in in_b]
+    ci = np.array([i for i, _ in matched], dtype=np.int64)
+    cj = np.array([j for _, j in matched], dtype=np.int64)
+    return ci, cj, np.ones(ci.size)
+
+
+def align(ii: np.ndarray, jj: np.ndarray, sim: np.ndarray) -> list[tuple[int, int, float]]:
+    """Greedy one-to-one alignment of passage cells (index in A, index in B, cosine), best first."""
+    order = np.lexsort((jj, ii, -sim))
     used_a, used_b, pairs = set(), set(), []
-    for k in order:
+    for k in order.tolist():
         i, j = int(ii[k]), int(jj[k])
         if i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
-            pairs.append((i, j, float(min(sim[i, j], 1.0))))
+            pairs.append((i, j, float(min(sim[k], 1.0))))
     return sorted(pairs)
 
 
@@ -173,32 +227,35 @@ def _reuse(weights: np.ndarray, aligned: np.ndarray, scores: np.ndarray) -> floa
 
 
 def reused_passages(
-    fa: Features, fb: Features, sim: np.ndarray, config: VerifyConfig
+    a: Prepared, b: Prepared, cells: tuple[np.ndarray, np.ndarray, np.ndarray],
+    phrase_idf: Callable[[str], float], config: VerifyConfig,
 ) -> list[tuple[int, int, float, list[str]]]:
     """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
     found = []
-    for i, j, score in align(sim, config.align_threshold):
-        weights = fa.phrases[i]
-        shared = [k for k in weights.keys() & fb.phrases[j].keys() if weights[k] >= config.rare_phrase_idf]
-        evidence = sum(weights[k] for k in shared)
+    for i, j, score in align(*cells):
+        weights = {x: phrase_idf(x) for x in set(a.passages[i].phrases) & set(b.passages[j].phrases)}
+        shared = [x for x, w in weights.items() if w >= config.rare_phrase_idf]
+        evidence = sum(weights[x] for x in shared)
         if (score >= config.verbatim_score and shared) or evidence >= config.min_phrase_evidence:
             found.append((i, j, score, sorted(shared)))
     return found
 
 
-def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyConfig) -> Match:
-    """Score one pair and decide whether it shares text."""
-    common = overlap(fa.shingles, fb.shingles)
-    union = fa.shingles.size + fb.shingles.size - common
-    cont_ab = common / fa.shingles.size if fa.shingles.size else 0.0
-    cont_ba = common / fb.shingles.size if fb.shingles.size else 0.0
-    cosine, sim = similarities(fa, fb)
-    reused = reused_passages(fa, fb, sim, config)
+def verify(
+    a: Prepared, b: Prepared, measured: PairScores, phrase_idf: Callable[[str], float], config: VerifyConfig
+) -> Match:
+    """Decide whether a scored pair shares text."""
+    common = measured.shared_shingles
+    union = measured.shingles_a + measured.shingles_b - common
+    cont_ab = common / measured.shingles_a if measured.shingles_a else 0.0
+    cont_ba = common / measured.shingles_b if measured.shingles_b else 0.0
+    cosine = measured.cosine
+    reused = reused_passages(a, b, measured.cells, phrase_idf, config)
     ia = np.array([r[0] for r in reused], dtype=np.int64)
     ib = np.array([r[1] for r in reused], dtype=np.int64)
     scores = np.array([r[2] for r in reused])
-    reuse_ab = _reuse(fa.weights, ia, scores)
-    reuse_ba = _reuse(fb.weights, ib, scores)
+    reuse_ab = _reuse(measured.weights_a, ia, scores)
+    reuse_ba = _reuse(measured.weights_b, ib, scores)
     containment = max(cont_ab, cont_ba)
     one_passage_enough = containment >= config.partial_containment or max(reuse_ab, reuse_ba) >= config.single_passage_share
     linked = (

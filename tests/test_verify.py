@@ -8,8 +8,8 @@ import pytest
 from dedup.background import load_background
 from dedup.config import NormalizeConfig, VerifyConfig
 from dedup.normalize import prepare_corpus
-from dedup.records import Document, Prepared
-from dedup.verify import Scorer, align, similarities, verify
+from dedup.records import Document, Match, Prepared
+from dedup.verify import Scorer, align, pair_scores
 
 STORY = """Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the busiest harbour in Kestria.
 The Harbour and Maritime Workers Union said about 4,200 of its members had joined the open-ended stoppage.
@@ -33,16 +33,16 @@ def prepared(*texts: str) -> list[Prepared]:
     return prepare_corpus([Document(f"d{k}", t) for k, t in enumerate(texts)], NormalizeConfig())
 
 
-def scored(a_text: str, b_text: str):
+def verified(a_text: str, b_text: str, config: VerifyConfig = VerifyConfig()) -> tuple[Prepared, Prepared, Match]:
     a, b = prepared(a_text, b_text)
     scorer = Scorer(load_background()).fit([a, b])
-    return a, b, scorer.features(a), scorer.features(b)
+    return a, b, scorer.verify([a, b], scorer.features([a, b]), [(0, 1)], config)[0]
 
 
 def test_scorer_requires_fit() -> None:
     (doc,) = prepared(STORY)
     with pytest.raises(RuntimeError, match="fit"):
-        Scorer().features(doc)
+        Scorer().features([doc])
 
 
 def test_scorer_idf_rare_words_weigh_more() -> None:
@@ -57,29 +57,48 @@ def test_scorer_idf_rare_words_weigh_more() -> None:
     assert scorer.phrase_idf("zzzunseen qqqunseen") > scorer.phrase_idf("told report")
 
 
-def test_features_shapes() -> None:
-    a, _, fa, _ = scored(STORY, LIBRARY)
-    assert fa.n_passages == len(a.passages) == 6
-    assert fa.weights.shape == (6,)
-    assert len(fa.phrases) == 6
-    assert set(fa.rows.tolist()) == set(range(6))
-    assert np.all(np.diff(fa.doc_cols) > 0)
-    assert float(fa.doc_vals @ fa.doc_vals) == pytest.approx(1.0)
-    for row in range(6):
-        assert float((fa.vals[fa.rows == row] ** 2).sum()) == pytest.approx(1.0)
+def test_features_rows() -> None:
+    docs = prepared(STORY, LIBRARY)
+    f = Scorer(load_background()).fit(docs).features(docs)
+    assert f.first.tolist() == [0, 6, 11]
+    assert f.counts.tolist() == [6, 5]
+    assert f.passages.shape[0] == f.weights.size == 11
+    assert np.all(f.weights > 0)
+    assert np.asarray(f.documents.multiply(f.documents).sum(axis=1)).ravel() == pytest.approx([1.0, 1.0])
+    assert np.asarray(f.passages.multiply(f.passages).sum(axis=1)).ravel() == pytest.approx(np.ones(11))
+    assert f.shingles.shape[0] == 2 and set(f.shingles.data.tolist()) == {1.0}
 
 
-def test_similarities_match_dense_cosines() -> None:
-    _, _, fa, fb = scored(STORY, COPY)
-    cosine, sim = similarities(fa, fb)
-    assert cosine == pytest.approx(1.0)
-    assert sim.shape == (fa.n_passages, fb.n_passages)
-    assert np.diag(sim) == pytest.approx(np.ones(fa.n_passages))
+def test_pair_scores_match_dense_cosines() -> None:
+    lines = STORY.strip().split("\n")
+    docs = prepared(STORY, COPY, "\n".join([lines[4], lines[0]]))
+    f = Scorer(load_background()).fit(docs).features(docs)
+    config = VerifyConfig(align_threshold=0.0)
+    copy, part = pair_scores(f, np.array([[0, 1], [0, 2]]), config)
+    assert copy.cosine == pytest.approx(1.0)
+    assert copy.shared_shingles == copy.shingles_a == copy.shingles_b
+    dense = (f.passages[0:6] @ f.passages[6:12].T).toarray()
+    ii, jj, sim = copy.cells
+    assert sim == pytest.approx(dense[ii, jj])
+    assert len(sim) == 36  # threshold 0: every passage pair is a cell
+    assert np.diag(dense) == pytest.approx(np.ones(6))
+    ii, jj, sim = part.cells
+    best = {(int(i), int(j)) for i, j, s in zip(ii, jj, sim) if s > 0.99}
+    assert best == {(4, 0), (0, 1)}
+
+
+def test_pair_scores_of_huge_pairs_align_identical_passages_only() -> None:
+    lines = STORY.strip().split("\n")
+    docs = prepared(STORY, "\n".join(lines[::-1]))
+    f = Scorer(load_background()).fit(docs).features(docs)
+    (measured,) = pair_scores(f, np.array([[0, 1]]), VerifyConfig(max_align_cells=10))
+    ii, jj, sim = measured.cells
+    assert sorted(zip(ii.tolist(), jj.tolist())) == [(k, 5 - k) for k in range(6)]
+    assert sim.tolist() == [1.0] * 6
 
 
 def test_verbatim_copy_under_chrome_is_linked() -> None:
-    a, b, fa, fb = scored(STORY, COPY)
-    m = verify(a, b, fa, fb, VerifyConfig())
+    a, b, m = verified(STORY, COPY)
     assert m.containment_ab == pytest.approx(1.0)
     assert m.containment_ba == pytest.approx(1.0)
     assert m.jaccard == pytest.approx(1.0)
@@ -92,8 +111,7 @@ def test_verbatim_copy_under_chrome_is_linked() -> None:
 
 
 def test_alignment_lists_matching_sentences() -> None:
-    a, b, fa, fb = scored(STORY, COPY)
-    m = verify(a, b, fa, fb, VerifyConfig())
+    a, b, m = verified(STORY, COPY)
     assert [(x.a_index, x.b_index) for x in m.alignments] == [(k, k) for k in range(6)]
     for x in m.alignments:
         assert x.a_text == x.b_text == a.passages[x.a_index].text
@@ -105,8 +123,7 @@ def test_alignment_lists_matching_sentences() -> None:
 def test_partial_overlap_aligns_only_shared_sentences() -> None:
     lines = STORY.strip().split("\n")
     reordered = "\n".join([lines[4], LIBRARY.split("\n")[1], lines[2], lines[0]])
-    a, b, fa, fb = scored(STORY, reordered)
-    m = verify(a, b, fa, fb, VerifyConfig())
+    a, b, m = verified(STORY, reordered)
     assert {(x.a_index, x.b_index) for x in m.alignments} == {(4, 0), (2, 2), (0, 3)}
     assert m.linked
     # b is mostly made of a's sentences, a only half covered by b.
@@ -115,8 +132,7 @@ def test_partial_overlap_aligns_only_shared_sentences() -> None:
 
 
 def test_unrelated_texts_not_linked() -> None:
-    a, b, fa, fb = scored(STORY, LIBRARY)
-    m = verify(a, b, fa, fb, VerifyConfig())
+    a, b, m = verified(STORY, LIBRARY)
     assert not m.linked
     assert m.alignments == ()
     assert m.containment_ab == 0.0 and m.containment_ba == 0.0
@@ -127,25 +143,21 @@ def test_unrelated_texts_not_linked() -> None:
 
 def test_single_shared_sentence_is_not_a_link() -> None:
     other = LIBRARY + STORY.split("\n")[2] + "\n"
-    a, b, fa, fb = scored(STORY, other)
-    m = verify(a, b, fa, fb, VerifyConfig())
+    a, b, m = verified(STORY, other)
     assert len(m.alignments) == 1
     assert not m.linked
 
 
-def test_align_is_one_to_one_and_thresholded() -> None:
-    a, b, fa, fb = scored(STORY, COPY)
-    sim = similarities(fa, fb)[1]
-    pairs = align(sim, 0.4)
-    assert len({i for i, _, _ in pairs}) == len(pairs) == len({j for _, j, _ in pairs})
-    assert all(0.4 <= s <= 1.0 for _, _, s in pairs)
-    assert align(sim, 1.01) == []
+def test_align_is_one_to_one_best_first() -> None:
+    ii, jj = np.array([0, 0, 1, 1, 2]), np.array([0, 1, 0, 1, 1])
+    sim = np.array([0.9, 0.95, 0.5, 0.6, 1.2])
+    assert align(ii, jj, sim) == [(0, 0, 0.9), (2, 1, 1.0)]
+    assert align(ii[:0], jj[:0], sim[:0]) == []
 
 
 def test_match_toward_swaps_directed_fields() -> None:
     lines = STORY.strip().split("\n")
-    a, b, fa, fb = scored(STORY, "\n".join(lines[:3]))
-    m = verify(a, b, fa, fb, VerifyConfig())
+    a, b, m = verified(STORY, "\n".join(lines[:3]))
     t = m.toward("d1")
     assert (t.a, t.b) == ("d1", "d0")
     assert (t.containment_ab, t.containment_ba) == (m.containment_ba, m.containment_ab)
