@@ -150,22 +150,23 @@ def _analyze(sentence: str, in_quote: bool) -> _Sentence:
     crowns"), and quotes what any report of a speech repeats; the words a
     writer puts around them are what a copy keeps.
     """
-    words: list[str] = []
-    stems: list[str] = []
-    names: list[bool] = []
-    quoted: list[bool] = []
-    numbers: list[bool] = []
-    for token in _CASED_WORD_OR_QUOTE.findall(sentence):
-        if token == '"':
-            in_quote = not in_quote
-            continue
-        lower, stemmed, digit, capital, number = _word(token)
-        if stemmed:
-            stems.append(stemmed)
-            names.append(digit or (capital and bool(words)))
-            quoted.append(in_quote)
-            numbers.append(number)
-        words.append(lower)
+    tokens = _CASED_WORD_OR_QUOTE.findall(sentence)
+    if '"' in tokens:
+        flags, words = [], []
+        for token in tokens:
+            if token == '"':
+                in_quote = not in_quote
+            else:
+                flags.append(in_quote)
+                words.append(token)
+    else:
+        flags, words = [in_quote] * len(tokens), tokens
+    infos = list(map(_word, words))
+    content = [(k, info, flag) for k, (info, flag) in enumerate(zip(infos, flags)) if info[1]]
+    stems = [info[1] for _, info, _ in content]
+    names = [info[2] or (info[3] and k > 0) for k, info, _ in content]
+    quoted = [flag for _, _, flag in content]
+    numbers = [info[4] for _, info, _ in content]
     phrases = {
         f"{stems[i]} {stems[i + 1]}"
         for i in range(len(stems) - 1)
@@ -174,7 +175,8 @@ def _analyze(sentence: str, in_quote: bool) -> _Sentence:
         and not numbers[i]
         and not numbers[i + 1]
     }
-    return _Sentence(words, tuple(stems), tuple(names), tuple(quoted), tuple(sorted(phrases)), in_quote)
+    lowers = [info[0] for info in infos]
+    return _Sentence(lowers, tuple(stems), tuple(names), tuple(quoted), tuple(sorted(phrases)), in_quote)
 
 
 def passage_tokens(

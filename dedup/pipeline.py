@@ -15,13 +15,13 @@ import numpy as np
 from dedup.background import Background, load_background
 from dedup.candidates import document_pairs
 from dedup.cluster import label_corpus
-from dedup.config import Config, NormalizeConfig, VerifyConfig
+from dedup.config import Config, NormalizeConfig
 from dedup.errors import InputError
 from dedup.normalize import find_boilerplate, prepare, prepare_corpus
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_sets
 from dedup.signature import grouped_signatures
-from dedup.verify import Features, Scorer, verify
+from dedup.verify import Scorer
 
 # Each round verifies the members of a cluster against an original chosen in the
 # previous one; originals settle in two or three rounds.

@@ -116,8 +116,3 @@ def shingle_sets(token_lists: Sequence[Sequence[str]], n: int) -> tuple[np.ndarr
     value, owner = np.concatenate(values), np.concatenate(owners)
     order = np.argsort(owner, kind="stable")
     return value[order], owner[order]
-
-
-def overlap(a: np.ndarray, b: np.ndarray) -> int:
-    """Size of the intersection of two sorted unique hash arrays."""
-    return int(np.intersect1d(a, b, assume_unique=True).size)

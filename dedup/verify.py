@@ -9,9 +9,9 @@ articles on one event share names, but not sentence after sentence.
 from __future__ import annotations
 
 from collections import Counter
-from itertools import chain
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,7 +20,6 @@ from dedup.background import EMPTY_BACKGROUND, Background
 from dedup.config import VerifyConfig
 from dedup.records import Alignment, Match, Prepared
 from dedup.shingle import shingle_sets
-
 
 # Passage cells (passage of A x passage of B) scored in one vectorized block.
 _CELL_BLOCK = 1 << 19
@@ -221,9 +220,12 @@ def align(ii: np.ndarray, jj: np.ndarray, sim: np.ndarray) -> list[tuple[int, in
     return sorted(pairs)
 
 
-def _reuse(weights: np.ndarray, aligned: np.ndarray, scores: np.ndarray) -> float:
+def _reuse(weights: np.ndarray, aligned: list[int], scores: list[float]) -> float:
+    """The share of a document's TF-IDF mass in its aligned passages, each counted by its score."""
+    if not aligned:
+        return 0.0
     total = weights.sum()
-    return float((weights[aligned] * scores).sum() / total) if total > 0 else 0.0
+    return float(weights[aligned] @ np.array(scores) / total) if total > 0 else 0.0
 
 
 def reused_passages(
@@ -231,7 +233,9 @@ def reused_passages(
     phrase_idf: Callable[[str], float], config: VerifyConfig,
 ) -> list[tuple[int, int, float, list[str]]]:
     """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
-    found = []
+    found: list[tuple[int, int, float, list[str]]] = []
+    if cells[0].size == 0:
+        return found
     for i, j, score in align(*cells):
         weights = {x: phrase_idf(x) for x in set(a.passages[i].phrases) & set(b.passages[j].phrases)}
         shared = [x for x, w in weights.items() if w >= config.rare_phrase_idf]
@@ -251,9 +255,7 @@ def verify(
     cont_ba = common / measured.shingles_b if measured.shingles_b else 0.0
     cosine = measured.cosine
     reused = reused_passages(a, b, measured.cells, phrase_idf, config)
-    ia = np.array([r[0] for r in reused], dtype=np.int64)
-    ib = np.array([r[1] for r in reused], dtype=np.int64)
-    scores = np.array([r[2] for r in reused])
+    ia, ib, scores = [r[0] for r in reused], [r[1] for r in reused], [r[2] for r in reused]
     reuse_ab = _reuse(measured.weights_a, ia, scores)
     reuse_ba = _reuse(measured.weights_b, ib, scores)
     containment = max(cont_ab, cont_ba)
@@ -273,7 +275,7 @@ def verify(
         reuse_ab=reuse_ab,
         reuse_ba=reuse_ba,
         score=max(containment, reuse_ab, reuse_ba),
-        paraphrase_distance=1.0 - float(scores.mean()) if reused else 1.0,
+        paraphrase_distance=1.0 - sum(scores) / len(scores) if reused else 1.0,
         linked=linked,
         alignments=tuple(
             Alignment(i, j, a.passages[i].text, b.passages[j].text, s, tuple(p)) for i, j, s, p in reused
