@@ -8,6 +8,7 @@ body is cut into sentences that carry their content-word stems.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -168,7 +169,7 @@ def _analyze(sentence: str, in_quote: bool) -> _Sentence:
     quoted = [flag for _, _, flag in content]
     numbers = [info[4] for _, info, _ in content]
     phrases = {
-        f"{stems[i]} {stems[i + 1]}"
+        sys.intern(f"{stems[i]} {stems[i + 1]}")
         for i in range(len(stems) - 1)
         if not (names[i] and names[i + 1])
         and not (quoted[i] and quoted[i + 1])
