@@ -45,6 +45,28 @@ def input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class StageBar:
+    """Progress on a terminal's stderr: a bar redrawn in place within a stage, a line when it ends."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.drawn = False
+
+    def advance(self, stage: str, done: int, total: int) -> None:
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\rdedup: {stage} [{bar}] {done:,}/{total:,}")
+        self.stream.flush()
+        self.drawn = True
+
+    def finished(self, summary: str) -> None:
+        self.stream.write(("\r\x1b[K" if self.drawn else "") + f"dedup: {summary}\n")
+        self.stream.flush()
+        self.drawn = False
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dedup")
 def main() -> None:
@@ -89,8 +111,13 @@ def cluster(
     docs = read_corpus(paths, on_error=skipped.append if skip_bad else None)
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
-    report = None if quiet or not sys.stderr.isatty() else (lambda stage: click.echo(f"dedup: {stage}", err=True))
-    result = cluster_documents(docs, workers=workers or auto_workers(len(docs)), progress=report)
+    bar = None if quiet or not sys.stderr.isatty() else StageBar()
+    result = cluster_documents(
+        docs,
+        workers=workers or auto_workers(len(docs)),
+        progress=bar.finished if bar else None,
+        advance=bar.advance if bar else None,
+    )
     for doc_id in result.skipped:
         click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)
     with atomic_output(output, sys.stdout) as out:

@@ -55,6 +55,10 @@ class PairScore:
         return self.match.score
 
 
+# Told how far a stage has got: (stage, done, total).
+Advance = Callable[[str, int, int], None]
+
+
 def sign(docs: Sequence[Prepared], config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Document signatures (word n-grams), passage signatures (content-stem pairs) and each passage's document."""
     passages = [p.tokens for d in docs for p in d.passages]
@@ -64,8 +68,9 @@ def sign(docs: Sequence[Prepared], config: Config) -> tuple[np.ndarray, np.ndarr
     return doc_sigs, passage_sigs, owner
 
 
-# Documents whose features are computed in one vectorized batch.
-_FEATURE_BATCH = 1000
+# Documents prepared, and pairs verified, between two progress reports.
+_PREPARE_BATCH = 2000
+_VERIFY_BATCH = 20000
 # Below this many documents per worker, starting processes costs more than it saves.
 _DOCS_PER_WORKER = 1000
 
@@ -82,15 +87,22 @@ def _chunks(n: int, parts: int) -> list[range]:
 
 
 def prepare_all(
-    docs: Sequence[Document], config: NormalizeConfig, pool: ProcessPoolExecutor | None, workers: int
+    docs: Sequence[Document],
+    config: NormalizeConfig,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    advance: Advance | None = None,
 ) -> list[Prepared]:
-    """Every document prepared, in order; in ``workers`` processes when a pool is given."""
-    if pool is None:
-        return prepare_corpus(docs, config)
+    """Every document prepared against the corpus' boilerplate, in order; in the pool when one is given."""
     boilerplate = find_boilerplate((d.text for d in docs), config)
     job = partial(_prepare_chunk, boilerplate=boilerplate, config=config)
-    parts = [docs[r.start : r.stop] for r in _chunks(len(docs), workers * 4)]
-    return [p for chunk in pool.map(job, parts) for p in chunk]
+    parts = [docs[r.start : r.stop] for r in _chunks(len(docs), max(workers * 4, len(docs) // _PREPARE_BATCH))]
+    prepared: list[Prepared] = []
+    for chunk in pool.map(job, parts) if pool is not None else map(job, parts):
+        prepared += chunk
+        if advance is not None:
+            advance("preparing", len(prepared), len(docs))
+    return prepared
 
 
 def _prepare_chunk(docs: Sequence[Document], boilerplate: frozenset[str], config: NormalizeConfig) -> list[Prepared]:
@@ -109,12 +121,14 @@ def cluster_documents(
     background: Background | None = None,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
+    advance: Advance | None = None,
 ) -> Result:
     """Find wire-origin clusters in a corpus and label every document in them.
 
     ``workers`` > 1 prepares documents in that many processes; the result is the
     same as with one. ``progress`` is told when
-    each stage ends (the CLI prints it on a terminal).
+    each stage ends and ``advance`` how far the long stages (preparing,
+    verifying) have got; the CLI draws them on a terminal.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -134,7 +148,7 @@ def cluster_documents(
             raise InputError(d.origin or d.id, f"duplicate document id {d.id!r}")
         seen.add(d.id)
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
-        prepared = prepare_all(all_docs, config.normalize, pool, workers)
+        prepared = prepare_all(all_docs, config.normalize, pool, workers, advance)
         skipped = tuple(p.id for p in prepared if not p.words)
         prepared = [p for p in prepared if p.words]
         lap("prepare", f"prepared {len(prepared)} documents")
@@ -144,7 +158,12 @@ def cluster_documents(
         lap("candidates", f"found {len(pairs)} candidate pairs")
     scorer = fit_scorer(prepared, config, background)
     features = scorer.features(prepared)
-    matches = tuple(scorer.verify(prepared, features, list(pairs), config.verify))
+    matches: tuple[Match, ...] = ()
+    candidates = list(pairs)
+    for start in range(0, len(candidates), _VERIFY_BATCH):
+        matches += tuple(scorer.verify(prepared, features, candidates[start : start + _VERIFY_BATCH], config.verify))
+        if advance is not None:
+            advance("verifying", len(matches), len(candidates))
     lap("verify", f"verified {len(pairs)} pairs, {sum(m.linked for m in matches)} linked")
     docs_in = [p.doc for p in prepared]
     position = {p.id: i for i, p in enumerate(prepared)}

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import COPY, INDEPENDENT, NEWS_CORPUS, REWRITE, UNRELATED, WIRE
 
-from dedup.cli import main
+from dedup.cli import StageBar, main
 from dedup.records import Document
 
 EXPECTED = {
@@ -326,3 +326,14 @@ def test_without_skip_bad_the_first_bad_record_stops(tmp_path: Path) -> None:
     corpus = tmp_path / "a.jsonl"
     corpus.write_text(NEWS_CORPUS.read_text(encoding="utf-8") + '{"id": "no-text"}\n' + BAD_LINE, encoding="utf-8")
     assert_input_error(run("cluster", str(corpus)), f"{corpus}:6:", "no 'text' field")
+
+
+def test_stage_bar_redraws_in_place_and_ends_with_a_line() -> None:
+    out = io.StringIO()
+    bar = StageBar(out)
+    bar.advance("verifying", 5, 10)
+    bar.finished("verified 10 pairs")
+    bar.finished("labelled 3 documents")
+    text = out.getvalue()
+    assert text.startswith("\rdedup: verifying [" + "#" * 15 + "." * 15 + "] 5/10")
+    assert text.endswith("\r\x1b[Kdedup: verified 10 pairs\ndedup: labelled 3 documents\n")

@@ -205,3 +205,12 @@ def test_score_pairs_is_the_same_with_two_worker_processes(news_by_id: dict[str,
     two = [(p.id, p.match) for p in score_pairs(pairs, workers=2)]
     assert two == one
     assert [pid for pid, _ in one] == [pid for pid, _, _ in pairs]
+
+
+def test_advance_counts_up_to_the_total_of_each_long_stage(news_docs: list[Document]) -> None:
+    steps: list[tuple[str, int, int]] = []
+    result = cluster_documents(news_docs, advance=lambda stage, done, total: steps.append((stage, done, total)))
+    stages = [s for s, _, _ in steps]
+    assert stages == sorted(stages, key=["preparing", "verifying"].index)
+    assert steps[stages.index("verifying") - 1] == ("preparing", len(news_docs), len(news_docs))
+    assert steps[-1] == ("verifying", result.stats["candidates"], result.stats["candidates"])
