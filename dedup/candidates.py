@@ -64,8 +64,15 @@ def bucket_pairs(keys: np.ndarray, max_bucket: int) -> np.ndarray:
         found.append(np.stack([hubs, order[large]], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.sort(np.concatenate(found), axis=1)
-    return np.unique(pairs, axis=0)
+    pairs, _ = unique_pairs(np.concatenate(found), keys.shape[0])
+    return pairs
+
+
+def unique_pairs(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct unordered pairs of ids below ``n``, as sorted (i, j) rows with i <= j, and how often each occurs."""
+    low, high = pairs.min(axis=1).astype(np.int64), pairs.max(axis=1).astype(np.int64)
+    keys, counts = np.unique(low * n + high, return_counts=True)
+    return np.stack(np.divmod(keys, n), axis=1), counts
 
 
 def lsh_pairs(sigs: np.ndarray, threshold: float, max_bucket: int) -> np.ndarray:
@@ -85,9 +92,8 @@ def document_pairs(doc_sigs: np.ndarray, passage_sigs: np.ndarray, passage_owner
     for i, j in lsh_pairs(doc_sigs, config.doc_threshold, config.max_bucket).tolist():
         found[(i, j)] = "document"
     passage = lsh_pairs(passage_sigs, config.passage_threshold, config.max_bucket)
-    owners = np.sort(passage_owner[passage], axis=1)
-    owners = owners[owners[:, 0] != owners[:, 1]]
-    doc_pairs, hits = np.unique(owners, axis=0, return_counts=True)
+    owners = passage_owner[passage]
+    doc_pairs, hits = unique_pairs(owners[owners[:, 0] != owners[:, 1]], doc_sigs.shape[0])
     for i, j in doc_pairs[hits >= config.min_passage_hits].tolist():
         found[(i, j)] = "document+passage" if (i, j) in found else "passage"
     return dict(sorted(found.items()))

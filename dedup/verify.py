@@ -87,9 +87,8 @@ def _tfidf(
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Sublinear TF-IDF rows of many token lists (tokens outside the vocabulary ignored), l2-normalized, and each row's mass."""
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    cols = np.fromiter(
-        (vocabulary.get(t, -1) for tokens in token_lists for t in tokens), dtype=np.int64, count=int(lengths.sum())
-    )
+    get = vocabulary.get
+    cols = np.array([get(t, -1) for t in chain.from_iterable(token_lists)], dtype=np.int64)
     rows = np.repeat(np.arange(len(token_lists)), lengths)
     known = cols >= 0
     width = max(idf.size, 1)

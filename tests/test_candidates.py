@@ -11,6 +11,7 @@ from dedup.candidates import (
     bucket_pairs,
     document_pairs,
     lsh_pairs,
+    unique_pairs,
 )
 from dedup.config import CandidateConfig, SignatureConfig
 from dedup.pipeline import cluster_documents
@@ -139,3 +140,9 @@ def test_document_pairs_only_documents() -> None:
     owner = np.array([0, 1, 2])
     found = document_pairs(signatures(doc_sets, SIG), signatures(passage_sets, SIG), owner, CandidateConfig())
     assert found == {(0, 2): "document"}
+
+
+def test_unique_pairs_orders_each_pair_and_counts_repeats() -> None:
+    pairs, counts = unique_pairs(np.array([[3, 1], [1, 3], [0, 2], [2, 2]]), 4)
+    assert pairs.tolist() == [[0, 2], [1, 3], [2, 2]]
+    assert counts.tolist() == [1, 2, 1]
