@@ -15,7 +15,7 @@ import numpy as np
 from dedup.background import Background, load_background
 from dedup.candidates import document_pairs
 from dedup.cluster import label_corpus
-from dedup.config import Config, NormalizeConfig
+from dedup.config import Config, NormalizeConfig, SignatureConfig
 from dedup.errors import InputError
 from dedup.normalize import find_boilerplate, prepare, prepare_corpus
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
@@ -59,13 +59,12 @@ class PairScore:
 Advance = Callable[[str, int, int], None]
 
 
-def sign(docs: Sequence[Prepared], config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Document signatures (word n-grams), passage signatures (content-stem pairs) and each passage's document."""
+def sign(docs: Sequence[Prepared], config: SignatureConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Document signatures (word n-grams) and passage signatures (content-stem pairs), in order."""
     passages = [p.tokens for d in docs for p in d.passages]
-    doc_sigs = grouped_signatures(*shingle_sets([d.words for d in docs], config.signature.doc_shingle), len(docs), config.signature)
-    passage_sigs = grouped_signatures(*shingle_sets(passages, config.signature.passage_shingle), len(passages), config.signature)
-    owner = np.repeat(np.arange(len(docs)), [len(d.passages) for d in docs])
-    return doc_sigs, passage_sigs, owner
+    doc_sigs = grouped_signatures(*shingle_sets([d.words for d in docs], config.doc_shingle), len(docs), config)
+    passage_sigs = grouped_signatures(*shingle_sets(passages, config.passage_shingle), len(passages), config)
+    return doc_sigs, passage_sigs
 
 
 # Documents prepared, and pairs verified, between two progress reports.
@@ -94,19 +93,62 @@ def prepare_all(
     advance: Advance | None = None,
 ) -> list[Prepared]:
     """Every document prepared against the corpus' boilerplate, in order; in the pool when one is given."""
-    boilerplate = find_boilerplate((d.text for d in docs), config)
-    job = partial(_prepare_chunk, boilerplate=boilerplate, config=config)
-    parts = [docs[r.start : r.stop] for r in _chunks(len(docs), max(workers * 4, len(docs) // _PREPARE_BATCH))]
+    return [p for chunk, _ in _prepare_chunks(docs, config, None, pool, workers, advance) for p in chunk]
+
+
+def prepare_and_sign(
+    docs: Sequence[Document],
+    config: Config,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    advance: Advance | None = None,
+) -> tuple[list[Prepared], tuple[str, ...], np.ndarray, np.ndarray]:
+    """The documents with text prepared and signed, in order, and the ids of those without.
+
+    Signing is done with preparing, chunk by chunk, so that it runs in the
+    workers too; a set's signature depends on that set alone.
+    """
     prepared: list[Prepared] = []
-    for chunk in pool.map(job, parts) if pool is not None else map(job, parts):
-        prepared += chunk
+    skipped: list[str] = []
+    doc_sigs, passage_sigs = [], []
+    for chunk, signed in _prepare_chunks(docs, config.normalize, config.signature, pool, workers, advance):
+        prepared += (p for p in chunk if p.words)
+        skipped += (p.id for p in chunk if not p.words)
+        doc_sigs.append(signed[0])
+        passage_sigs.append(signed[1])
+    width = config.signature.num_perm
+    return (
+        prepared,
+        tuple(skipped),
+        np.concatenate(doc_sigs) if doc_sigs else np.empty((0, width), dtype=np.uint64),
+        np.concatenate(passage_sigs) if passage_sigs else np.empty((0, width), dtype=np.uint64),
+    )
+
+
+def _prepare_chunks(
+    docs: Sequence[Document],
+    config: NormalizeConfig,
+    signature: SignatureConfig | None,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    advance: Advance | None,
+) -> Iterator[tuple[list[Prepared], tuple[np.ndarray, np.ndarray] | None]]:
+    boilerplate = find_boilerplate((d.text for d in docs), config)
+    job = partial(_prepare_chunk, boilerplate=boilerplate, config=config, signature=signature)
+    parts = [docs[r.start : r.stop] for r in _chunks(len(docs), max(workers * 4, len(docs) // _PREPARE_BATCH))]
+    done = 0
+    for chunk, signed in pool.map(job, parts) if pool is not None else map(job, parts):
+        done += len(chunk)
         if advance is not None:
-            advance("preparing", len(prepared), len(docs))
-    return prepared
+            advance("preparing", done, len(docs))
+        yield chunk, signed
 
 
-def _prepare_chunk(docs: Sequence[Document], boilerplate: frozenset[str], config: NormalizeConfig) -> list[Prepared]:
-    return [prepare(d, boilerplate, config) for d in docs]
+def _prepare_chunk(
+    docs: Sequence[Document], boilerplate: frozenset[str], config: NormalizeConfig, signature: SignatureConfig | None
+) -> tuple[list[Prepared], tuple[np.ndarray, np.ndarray] | None]:
+    prepared = [prepare(d, boilerplate, config) for d in docs]
+    return prepared, None if signature is None else sign([p for p in prepared if p.words], signature)
 
 
 def fit_scorer(docs: Sequence[Prepared], config: Config, background: Background | None) -> Scorer:
@@ -148,14 +190,11 @@ def cluster_documents(
             raise InputError(d.origin or d.id, f"duplicate document id {d.id!r}")
         seen.add(d.id)
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
-        prepared = prepare_all(all_docs, config.normalize, pool, workers, advance)
-        skipped = tuple(p.id for p in prepared if not p.words)
-        prepared = [p for p in prepared if p.words]
-        lap("prepare", f"prepared {len(prepared)} documents")
-        doc_sigs, passage_sigs, owner = sign(prepared, config)
-        lap("sign", f"signed {len(prepared)} documents and {int(owner.size)} passages")
-        pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
-        lap("candidates", f"found {len(pairs)} candidate pairs")
+        prepared, skipped, doc_sigs, passage_sigs = prepare_and_sign(all_docs, config, pool, workers, advance)
+    owner = np.repeat(np.arange(len(prepared)), [len(d.passages) for d in prepared])
+    lap("prepare", f"prepared and signed {len(prepared)} documents and {int(owner.size)} passages")
+    pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
+    lap("candidates", f"found {len(pairs)} candidate pairs")
     scorer = fit_scorer(prepared, config, background)
     features = scorer.features(prepared)
     matches: tuple[Match, ...] = ()

@@ -195,8 +195,8 @@ def test_auto_workers_uses_one_process_for_small_corpora() -> None:
 def test_progress_is_told_when_each_stage_ends(news_docs: list[Document]) -> None:
     told: list[str] = []
     cluster_documents(news_docs, progress=told.append)
-    assert [m.split()[0] for m in told] == ["prepared", "signed", "found", "verified", "labelled"]
-    assert told[0].startswith("prepared 5 documents")
+    assert [m.split()[0] for m in told] == ["prepared", "found", "verified", "labelled"]
+    assert told[0].startswith("prepared and signed 5 documents")
 
 
 def test_score_pairs_is_the_same_with_two_worker_processes(news_by_id: dict[str, Document]) -> None:
