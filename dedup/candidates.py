@@ -17,6 +17,9 @@ from dedup.config import CandidateConfig
 from dedup.shingle import POSITION_MULTIPLIERS
 from dedup.signature import EMPTY
 
+# Bands whose pairs are collected before merging them into the distinct pairs found so far.
+_MERGE_EVERY = 8
+
 
 @lru_cache(maxsize=32)
 def band_params(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -43,35 +46,51 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def bucket_pairs(keys: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pairs (i, j), i < j, of rows sharing a key in any band; a bucket over ``max_bucket`` gives a star."""
+    """Pairs (i, j), i < j, of rows sharing a key in any band; a bucket over ``max_bucket`` gives a star.
+
+    Similar rows collide in many bands, so the pairs found are merged every
+    few bands to keep memory near the number of distinct pairs.
+    """
+    n = keys.shape[0]
+    merged = np.empty(0, dtype=np.int64)
     found: list[np.ndarray] = []
     for band in range(keys.shape[1]):
-        column = keys[:, band]
-        order = np.argsort(column, kind="stable")
-        sorted_keys = column[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        sizes = np.diff(np.r_[starts, sorted_keys.size])
-        group = np.repeat(np.arange(starts.size), sizes)
-        small = np.repeat((sizes >= 2) & (sizes <= max_bucket), sizes)
-        members, small_group = order[small], group[small]
-        for d in range(1, max_bucket):
-            same = small_group[d:] == small_group[:-d]
-            if not same.any():
-                break
-            found.append(np.stack([members[:-d][same], members[d:][same]], axis=1))
-        large = np.repeat(sizes > max_bucket, sizes) & (np.arange(order.size) != np.repeat(starts, sizes))
-        hubs = order[np.repeat(starts, sizes)][large]
-        found.append(np.stack([hubs, order[large]], axis=1))
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs, _ = unique_pairs(np.concatenate(found), keys.shape[0])
-    return pairs
+        found += _band_pairs(keys[:, band], max_bucket)
+        if band % _MERGE_EVERY == _MERGE_EVERY - 1 or band == keys.shape[1] - 1:
+            merged = np.unique(np.concatenate([merged, *(_pair_keys(p, n) for p in found)]))
+            found = []
+    return np.stack(np.divmod(merged, max(n, 1)), axis=1)
+
+
+def _band_pairs(column: np.ndarray, max_bucket: int) -> list[np.ndarray]:
+    """Pairs of rows with equal keys in one band: all pairs in small buckets, a star in large ones."""
+    order = np.argsort(column, kind="stable")
+    sorted_keys = column[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, sorted_keys.size])
+    group = np.repeat(np.arange(starts.size), sizes)
+    small = np.repeat((sizes >= 2) & (sizes <= max_bucket), sizes)
+    members, small_group = order[small], group[small]
+    found = []
+    for d in range(1, max_bucket):
+        same = small_group[d:] == small_group[:-d]
+        if not same.any():
+            break
+        found.append(np.stack([members[:-d][same], members[d:][same]], axis=1))
+    large = np.repeat(sizes > max_bucket, sizes) & (np.arange(order.size) != np.repeat(starts, sizes))
+    hubs = order[np.repeat(starts, sizes)][large]
+    found.append(np.stack([hubs, order[large]], axis=1))
+    return found
+
+
+def _pair_keys(pairs: np.ndarray, n: int) -> np.ndarray:
+    """One int64 per unordered pair: low * n + high."""
+    return pairs.min(axis=1).astype(np.int64) * n + pairs.max(axis=1).astype(np.int64)
 
 
 def unique_pairs(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct unordered pairs of ids below ``n``, as sorted (i, j) rows with i <= j, and how often each occurs."""
-    low, high = pairs.min(axis=1).astype(np.int64), pairs.max(axis=1).astype(np.int64)
-    keys, counts = np.unique(low * n + high, return_counts=True)
+    keys, counts = np.unique(_pair_keys(pairs, n), return_counts=True)
     return np.stack(np.divmod(keys, n), axis=1), counts
 
 

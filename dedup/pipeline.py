@@ -194,6 +194,7 @@ def cluster_documents(
     owner = np.repeat(np.arange(len(prepared)), [len(d.passages) for d in prepared])
     lap("prepare", f"prepared and signed {len(prepared)} documents and {int(owner.size)} passages")
     pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
+    del doc_sigs, passage_sigs
     lap("candidates", f"found {len(pairs)} candidate pairs")
     scorer = fit_scorer(prepared, config, background)
     features = scorer.features(prepared)

@@ -21,6 +21,8 @@ POSITION_MULTIPLIERS = np.array(
 MAX_NGRAM = len(POSITION_MULTIPLIERS)
 _BASE = 0x100000001B3  # odd, so invertible modulo 2**64
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
+# Tokens hashed in one numpy pass: bounds the temporary arrays (about 40 bytes a character).
+_TOKEN_BLOCK = 1 << 16
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:
@@ -43,6 +45,12 @@ def _powers(base: int, n: int) -> np.ndarray:
 
 def token_hashes(tokens: Sequence[str]) -> np.ndarray:
     """One 64-bit hash per token, equal for equal tokens whatever list they are in."""
+    if len(tokens) <= _TOKEN_BLOCK:
+        return _token_hashes(tokens)
+    return np.concatenate([_token_hashes(tokens[k : k + _TOKEN_BLOCK]) for k in range(0, len(tokens), _TOKEN_BLOCK)])
+
+
+def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
     if not tokens:
         return np.empty(0, dtype=np.uint64)
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))

@@ -22,9 +22,9 @@ from dedup.records import Alignment, Match, Prepared
 from dedup.shingle import shingle_sets
 
 # Passage cells (passage of A x passage of B) scored in one vectorized block.
-_CELL_BLOCK = 1 << 19
+_CELL_BLOCK = 1 << 17
 # Pairs verified together: bounds the memory of their cells.
-_PAIR_BLOCK = 20000
+_PAIR_BLOCK = 5000
 
 
 @dataclass(frozen=True)

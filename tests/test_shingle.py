@@ -88,3 +88,11 @@ def test_token_hashes_do_not_depend_on_neighbours() -> None:
     assert token_hashes(["port", "strike", "ends"])[1] == alone[0]
     assert token_hashes(["s", "trike"])[1] != alone[0]
     assert len(set(token_hashes(["ab", "ba", "a", "b", "", "aa"]).tolist())) == 6
+
+
+def test_token_hashes_of_long_lists_are_hashed_in_blocks_alike() -> None:
+    tokens = [f"w{k % 977}" for k in range(200_000)]
+    h = token_hashes(tokens)
+    assert h.size == len(tokens)
+    assert np.array_equal(h[:977], token_hashes(tokens[:977]))
+    assert np.array_equal(h[977 * 150 : 977 * 151], h[:977])
