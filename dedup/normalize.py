@@ -235,9 +235,7 @@ def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig)
             body_words += found.words
             body_stems += found.stems
             if len(found.words) >= config.min_passage_words:
-                passages.append(
-                    Passage(len(passages), sentence, found.stems, found.names, found.quoted, found.phrases)
-                )
+                passages.append(Passage(len(passages), sentence, found.stems, found.phrases))
     return Prepared(
         doc=doc, body="\n".join(lines), passages=tuple(passages), words=tuple(body_words), stems=tuple(body_stems)
     )

@@ -38,21 +38,17 @@ class Document:
 class Passage:
     """A sentence of a document's cleaned body, with its content-word stems.
 
-    ``names`` flags the stems that are names or numbers (capitalized inside the
-    sentence, or containing a digit): facts any report of the event repeats,
-    weaker evidence of copying than the common words around them. ``quoted``
-    flags the stems inside quotation marks: what a speaker said reaches every
-    report that quotes it, so a shared quote alone shows no copying.
-    ``phrases`` are the adjacent stem pairs that are the writer's own (not two
-    names, no number, not inside a quote), as "stem stem": the evidence that
-    one sentence was written from another.
+    ``phrases`` are the adjacent stem pairs that are the writer's own, as
+    "stem stem": the evidence that one sentence was written from another.
+    Pairs of two names or numbers are left out (the facts any report of an
+    event repeats), and so are pairs inside a quotation: what a speaker said
+    reaches every report that quotes it, so a shared quote alone shows no
+    copying.
     """
 
     index: int
     text: str
     tokens: tuple[str, ...]
-    names: tuple[bool, ...]
-    quoted: tuple[bool, ...]
     phrases: tuple[str, ...] = ()
 
 
