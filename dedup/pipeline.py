@@ -13,11 +13,12 @@ from functools import partial
 import numpy as np
 
 from dedup.background import Background, load_background
+from dedup.boilerplate import Boilerplate, find_boilerplate
 from dedup.candidates import document_pairs
 from dedup.cluster import label_corpus
 from dedup.config import Config, NormalizeConfig, VerifyConfig
 from dedup.errors import InputError
-from dedup.normalize import find_boilerplate, prepare, prepare_corpus
+from dedup.normalize import prepare, prepare_corpus
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_set
 from dedup.signature import signatures
@@ -84,7 +85,7 @@ def prepare_all(
     """Every document prepared, in order; in ``workers`` processes when a pool is given."""
     if pool is None:
         return prepare_corpus(docs, config)
-    boilerplate = find_boilerplate((d.text for d in docs), config)
+    boilerplate = find_boilerplate(docs, config)
     job = partial(_prepare_chunk, boilerplate=boilerplate, config=config)
     parts = [docs[r.start : r.stop] for r in _chunks(len(docs), workers * 4)]
     return [p for chunk in pool.map(job, parts) for p in chunk]
@@ -114,8 +115,8 @@ def _features_chunk(docs: Sequence[Prepared], scorer: Scorer) -> list[Features]:
     return [scorer.features(d) for d in docs]
 
 
-def _prepare_chunk(docs: Sequence[Document], boilerplate: frozenset[str], config: NormalizeConfig) -> list[Prepared]:
-    return [prepare(d, boilerplate, config) for d in docs]
+def _prepare_chunk(docs: Sequence[Document], boilerplate: Boilerplate, config: NormalizeConfig) -> list[Prepared]:
+    return [prepare(d, boilerplate.keys_for(d), config) for d in docs]
 
 
 def _verify_chunk(
