@@ -56,7 +56,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
 )
 # One well-formed UTF-8 sequence of two to four bytes (RFC 3629).
-_UTF8_SEQUENCE = re.compile(
+UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
@@ -140,7 +140,7 @@ def choose_codec(window: list[tuple[int, bytes]], source: str) -> tuple[str, int
         first_bad = exc.start
     where, line = _line_at(window, first_bad, source)
     not_utf8 = f"file is not UTF-8 (first bad byte 0x{data[first_bad]:02x} on line {line})"
-    sequences = _UTF8_SEQUENCE.findall(data)
+    sequences = UTF8_SEQUENCE.findall(data)
     stray = sum(b >= 0x80 for b in data) - sum(map(len, sequences))
     if len(sequences) >= stray:
         raise InputError(where, f"{not_utf8}; re-save it as UTF-8")
