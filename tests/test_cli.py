@@ -201,6 +201,13 @@ def test_undecodable_file_is_one_line_error(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_output_into_a_missing_directory_fails_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "out.jsonl"
+    result = run("cluster", str(tmp_path / "no-such-input.jsonl"), "-o", str(out))
+    assert_input_error(result, str(out), "cannot write output: its directory does not exist")
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- compare ---------------------------------------------------------------------
 
 
