@@ -47,9 +47,11 @@ SAMPLES: dict[str, tuple[str, str]] = {
               "ότι οι αλλαγές θα φέρουν περισσότερα χρήματα. "),
     "Turkish": ("cp1254", "Hükümet salı günü vergilerle ilgili yeni bir yasayı onayladı. Maliye bakanı, "
                 "değişikliklerin bütçeye daha fazla para getireceğini söyledi. "),
-    "Japanese": ("shift_jis", "政府は火曜日、税に関する新しい法律を承認した。財務大臣は、この変更により予算に多くの資金がもたらされると述べた。"),
+    "Japanese": ("shift_jis", "政府は火曜日、税に関する新しい法律を承認した。"
+                 "財務大臣は、この変更により予算に多くの資金がもたらされると述べた。"),
     "Chinese": ("gbk", "政府周二批准了一项关于税收的新法律。财政部长表示，这些变化将为预算带来更多资金。"),
-    "Korean": ("euc_kr", "정부는 화요일 세금에 관한 새로운 법률을 승인했다. 재무장관은 이번 변화가 예산에 더 많은 돈을 가져다 줄 것이라고 말했다."),
+    "Korean": ("euc_kr", "정부는 화요일 세금에 관한 새로운 법률을 승인했다. "
+               "재무장관은 이번 변화가 예산에 더 많은 돈을 가져다 줄 것이라고 말했다."),
 }
 
 
