@@ -13,11 +13,21 @@ class NormalizeConfig:
     page chrome (menus, share buttons, section names), not content.
     ``boilerplate_max_words``: only lines up to this length are candidates for that
     rule, so a wire sentence reprinted by many outlets is never stripped as chrome.
+    ``outlet_boilerplate_min_docs``: a line seen in at least this many documents of
+    one outlet is that outlet's chrome if it is short (as above) or if that many
+    of them are otherwise different pages: a footer or disclaimer on three of an
+    outlet's pages is its template, while two can be a story and its correction.
+    ``outlet_boilerplate_own_share``: a page is otherwise different when at least
+    this share of its words are in lines its outlet does not repeat; updates of one
+    story share most of their lines and stay below it, so the story's own
+    sentences are never taken for the outlet's chrome (``dedup/boilerplate.py``).
     ``min_passage_words``: shorter sentences carry too little to align on.
     """
 
     boilerplate_min_docs: int = 3
     boilerplate_max_words: int = 12
+    outlet_boilerplate_min_docs: int = 3
+    outlet_boilerplate_own_share: float = 0.5
     min_passage_words: int = 5
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,15 +85,6 @@ def is_chrome(line: str) -> bool:
     if _CHROME_SHORT.match(line) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith((".", "!", "?")):
         return True
     return bool(_CAPTION.search(line)) and len(line.split()) <= 40 and not line.endswith(('."', ".)"))
-
-
-def find_boilerplate(texts: Iterable[str], config: NormalizeConfig) -> frozenset[str]:
-    """Line keys of short lines repeated across many documents: corpus-specific chrome."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        keys = {line_key(line) for line in clean_text(text).split("\n")}
-        counts.update(k for k in keys if k and len(k.split()) <= config.boilerplate_max_words)
-    return frozenset(k for k, n in counts.items() if n >= config.boilerplate_min_docs)
 
 
 def words(text: str) -> list[str]:
@@ -239,9 +228,3 @@ def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig)
     return Prepared(
         doc=doc, body="\n".join(lines), passages=tuple(passages), words=tuple(body_words), stems=tuple(body_stems)
     )
-
-
-def prepare_corpus(docs: Sequence[Document], config: NormalizeConfig) -> list[Prepared]:
-    """Prepare every document against the boilerplate learned from the whole corpus."""
-    boilerplate = find_boilerplate((d.text for d in docs), config)
-    return [prepare(d, boilerplate, config) for d in docs]

@@ -13,11 +13,12 @@ from functools import partial
 import numpy as np
 
 from dedup.background import Background, load_background
+from dedup.boilerplate import Boilerplate, find_boilerplate
 from dedup.candidates import document_pairs
 from dedup.cluster import label_corpus
 from dedup.config import Config, NormalizeConfig, SignatureConfig
 from dedup.errors import InputError
-from dedup.normalize import find_boilerplate, prepare, prepare_corpus
+from dedup.normalize import prepare
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_sets
 from dedup.signature import grouped_signatures
@@ -88,8 +89,8 @@ def _chunks(n: int, parts: int) -> list[range]:
 def prepare_all(
     docs: Sequence[Document],
     config: NormalizeConfig,
-    pool: ProcessPoolExecutor | None,
-    workers: int,
+    pool: ProcessPoolExecutor | None = None,
+    workers: int = 1,
     advance: Advance | None = None,
 ) -> list[Prepared]:
     """Every document prepared against the corpus' boilerplate, in order; in the pool when one is given."""
@@ -133,7 +134,7 @@ def _prepare_chunks(
     workers: int,
     advance: Advance | None,
 ) -> Iterator[tuple[list[Prepared], tuple[np.ndarray, np.ndarray] | None]]:
-    boilerplate = find_boilerplate((d.text for d in docs), config)
+    boilerplate = find_boilerplate(docs, config)
     job = partial(_prepare_chunk, boilerplate=boilerplate, config=config, signature=signature)
     parts = [docs[r.start : r.stop] for r in _chunks(len(docs), max(workers * 4, len(docs) // _PREPARE_BATCH))]
     done = 0
@@ -145,9 +146,9 @@ def _prepare_chunks(
 
 
 def _prepare_chunk(
-    docs: Sequence[Document], boilerplate: frozenset[str], config: NormalizeConfig, signature: SignatureConfig | None
+    docs: Sequence[Document], boilerplate: Boilerplate, config: NormalizeConfig, signature: SignatureConfig | None
 ) -> tuple[list[Prepared], tuple[np.ndarray, np.ndarray] | None]:
-    prepared = [prepare(d, boilerplate, config) for d in docs]
+    prepared = [prepare(d, boilerplate.keys_for(d), config) for d in docs]
     return prepared, None if signature is None else sign([p for p in prepared if p.words], signature)
 
 
@@ -232,7 +233,7 @@ def compare_documents(
     a: Document, b: Document, config: Config = Config(), background: Background | None = None
 ) -> Match:
     """Verify one pair directly, whatever LSH would have said."""
-    pair = prepare_corpus([a, b], config.normalize)
+    pair = prepare_all([a, b], config.normalize)
     scorer = fit_scorer(pair, config, background)
     return scorer.verify(pair, scorer.features(pair), [(0, 1)], config.verify)[0]
 

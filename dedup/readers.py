@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
+import itertools
 import json
 import os
+import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from types import MappingProxyType
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
+from .encoding import text_lines
 from .errors import InputError
 from .records import Document
 
@@ -36,6 +38,8 @@ REQUIRED = ("id", "text")
 OPTIONAL = ("title", "outlet", "url", "published")
 DIRECTORY_SUFFIXES = (".txt", ".html", ".htm")
 PARQUET_BATCH_ROWS = 1024
+# The place after a carriage return that is not the first half of "\r\n".
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)(?=.)", re.DOTALL)
 
 
 class FileError(InputError):
@@ -199,7 +203,7 @@ def dir_files(path: str) -> list[str]:
 
 def read_txt(path: str) -> Iterator[Document]:
     """One document per text file: id from the file name, title from the first non-empty line."""
-    text = _read_text(path)
+    text = "".join(_lines(path))
     title = next((line.strip() for line in text.splitlines() if line.strip()), None)
     doc_id = os.path.splitext(os.path.basename(path))[0]
     yield Document(id=doc_id, text=text, title=title, origin=path)
@@ -218,12 +222,12 @@ def read_html(path: str) -> Iterator[Document]:
 
 def read_jsonl(path: str) -> Iterator[Document | InputError]:
     """One document per JSON object line; gzip-compressed when the name ends in ``.gz``."""
-    return _parse_jsonl(_read_text(path), path)
+    return _parse_jsonl(_lines(path), path)
 
 
 def read_csv(path: str) -> Iterator[Document | InputError]:
     """One document per CSV row after a header row naming at least ``id`` and ``text``."""
-    return _parse_csv(_read_text(path), path)
+    return _parse_csv(_lines(path), path)
 
 
 def read_parquet(path: str) -> Iterator[Document | InputError]:
@@ -270,25 +274,43 @@ READERS: Mapping[str, Reader] = MappingProxyType(
 
 
 def _read_stdin(stream: TextIO) -> Iterator[Document | InputError]:
-    """JSONL from an already-open text stream."""
+    """JSONL from an already-open stream: its bytes decoded like a file's when it has them, else its text."""
+    binary = getattr(stream, "buffer", None)
     try:
-        text = stream.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(STDIN_NAME, f"input is not UTF-8 text ({exc.reason})") from None
+        if binary is not None:
+            yield from _parse_jsonl(text_lines(binary, STDIN_NAME), STDIN_NAME)
+            return
+        lines = iter(stream)
+        first = next(lines, "")
+        if "\x00" in first:
+            raise InputError(STDIN_NAME, "binary file, not text (contains NUL bytes)")
+        yield from _parse_jsonl(itertools.chain([first.removeprefix("\ufeff")], lines), STDIN_NAME)
     except OSError as exc:
         raise InputError(STDIN_NAME, f"cannot read standard input: {_os_reason(exc)}") from None
-    if "\x00" in text:
-        raise InputError(STDIN_NAME, "binary file, not text (contains NUL bytes)")
-    return _parse_jsonl(text.removeprefix("\ufeff"), STDIN_NAME)
+
+
+def _open_binary(path: str) -> BinaryIO:
+    """The file for reading bytes, through gzip if its name ends in ``.gz``."""
+    if path.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _lines(path: str) -> Iterator[str]:
+    """The file's lines as text, streamed and decoded by ``dedup.encoding``; read errors as InputError."""
+    try:
+        with _open_binary(path) as stream:
+            yield from text_lines(stream, path)
+    except (gzip.BadGzipFile, EOFError, zlib.error):
+        raise InputError(path, "not a valid gzip file (corrupt or truncated)") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read file: {_os_reason(exc)}") from None
 
 
 def _read_bytes(path: str) -> bytes:
-    """The whole file, gunzipped if its name ends in ``.gz``."""
+    """The whole file, gunzipped if its name ends in ``.gz`` (web pages: ``dedup.html`` decodes them)."""
     try:
-        if path.lower().endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                return fh.read()
-        with open(path, "rb") as fh:
+        with _open_binary(path) as fh:
             return fh.read()
     except (gzip.BadGzipFile, EOFError, zlib.error):
         raise InputError(path, "not a valid gzip file (corrupt or truncated)") from None
@@ -296,25 +318,9 @@ def _read_bytes(path: str) -> bytes:
         raise InputError(path, f"cannot read file: {_os_reason(exc)}") from None
 
 
-def _read_text(path: str) -> str:
-    """The whole file decoded as UTF-8 (BOM stripped), gunzipped if it ends in ``.gz``."""
-    data = _read_bytes(path)
-    if b"\x00" in data:
-        raise InputError(path, "binary file, not text (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = exc.object.count(b"\n", 0, exc.start) + 1
-        bad = exc.object[exc.start]
-        raise InputError(
-            f"{path}:{line}",
-            f"file is not UTF-8 (first bad byte 0x{bad:02x} on line {line}); re-save it as UTF-8",
-        ) from None
-
-
-def _json_objects(text: str, name: str) -> Iterator[tuple[str, dict[str, Any] | InputError]]:
+def _json_objects(lines: Iterable[str], name: str) -> Iterator[tuple[str, dict[str, Any] | InputError]]:
     """``(where, object)`` for each non-blank line of JSON Lines text; an InputError for a bad line."""
-    for lineno, line in enumerate(text.split("\n"), start=1):
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{name}:{lineno}"
@@ -332,9 +338,9 @@ def _json_objects(text: str, name: str) -> Iterator[tuple[str, dict[str, Any] | 
         yield where, record
 
 
-def _parse_jsonl(text: str, name: str) -> Iterator[Document | InputError]:
-    """Documents from JSON Lines text (an InputError in place of a bad line); blank lines are skipped."""
-    for where, record in _json_objects(text, name):
+def _parse_jsonl(lines: Iterable[str], name: str) -> Iterator[Document | InputError]:
+    """Documents from lines of JSON Lines text (an InputError in place of a bad line); blank lines are skipped."""
+    for where, record in _json_objects(lines, name):
         yield record if isinstance(record, InputError) else _checked_document(record, where)
 
 
@@ -344,7 +350,7 @@ def read_pairs(path: str) -> list[tuple[str, str, str]]:
         raise InputError(path, "no such file")
     pairs: list[tuple[str, str, str]] = []
     seen: dict[str, str] = {}
-    for where, record in _json_objects(_read_text(path), path):
+    for where, record in _json_objects(_lines(path), path):
         if isinstance(record, InputError):
             raise record
         for key in ("id", "a", "b"):
@@ -364,14 +370,14 @@ def read_pairs(path: str) -> list[tuple[str, str, str]]:
     return pairs
 
 
-def _parse_csv(text: str, name: str) -> Iterator[Document | InputError]:
-    """Documents from CSV text; each ``where`` is the line on which its record starts.
+def _parse_csv(lines: Iterable[str], name: str) -> Iterator[Document | InputError]:
+    """Documents from lines of CSV text; each ``where`` is the line on which its record starts.
 
     The reader is strict so that an unclosed quote is an error instead of silently
     swallowing every following record into one field. A bad record is yielded as an
     InputError and reading goes on; a file without a usable header raises.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_split_lone_cr(lines), strict=True)
     header: list[str] | None = None
     while True:
         start = reader.line_num + 1
@@ -394,6 +400,15 @@ def _parse_csv(text: str, name: str) -> Iterator[Document | InputError]:
             yield InputError(where, _field_count_message(header, row, start, reader.line_num))
         else:
             yield _checked_document(dict(zip(header, row)), where)
+
+
+def _split_lone_cr(lines: Iterable[str]) -> Iterator[str]:
+    """Lines split after a ``\r`` that no ``\n`` follows too (old Mac line ends), as the csv module wants."""
+    for line in lines:
+        if "\r" in line.rstrip("\r\n"):
+            yield from _LONE_CR.split(line)
+        else:
+            yield line
 
 
 def _csv_error_message(exc: csv.Error, start: int, end: int) -> str:

@@ -178,6 +178,36 @@ def test_bad_input_keeps_existing_output_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "out.jsonl"]
 
 
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-8-sig"])
+def test_cluster_reads_a_corpus_in_another_encoding_alike(tmp_path: Path, encoding: str) -> None:
+    records = [json.loads(line) for line in NEWS_CORPUS.read_text(encoding="utf-8").splitlines()]
+    text = "".join(json.dumps(r, ensure_ascii=False).replace("Aldmere", "Aldmère") + "\n" for r in records)
+    utf8 = tmp_path / "utf8.jsonl"
+    utf8.write_text(text, encoding="utf-8")
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(text.encode(encoding))
+    expected = run("cluster", str(utf8), "--format", "jsonl", "-q")
+    result = run("cluster", str(other), "--format", "jsonl", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "Aldmère" in text and result.stdout == expected.stdout
+    assert {json.loads(line)["id"]: json.loads(line)["label"] for line in result.stdout.splitlines()}[COPY] == "syndicated"
+
+
+def test_undecodable_file_is_one_line_error(tmp_path: Path) -> None:
+    path = Path(__file__).parent / "fixtures" / "readers" / "cp1251.jsonl"
+    out = tmp_path / "out.jsonl"
+    result = run("cluster", str(path), "-o", str(out))
+    assert_input_error(result, f"{path}:2:", "not UTF-8", "re-save it as UTF-8")
+    assert not out.exists()
+
+
+def test_output_into_a_missing_directory_fails_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "out.jsonl"
+    result = run("cluster", str(tmp_path / "no-such-input.jsonl"), "-o", str(out))
+    assert_input_error(result, str(out), "cannot write output: its directory does not exist")
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- compare ---------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Tests for dedup.normalize: folding, chrome detection, boilerplate, sentences, passages."""
+"""Tests for dedup.normalize: folding, chrome detection, sentences, passages (boilerplate: test_boilerplate.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from dedup.config import NormalizeConfig
 from dedup.normalize import (
     body_lines,
     clean_text,
-    find_boilerplate,
     is_chrome,
-    line_key,
     passage_tokens,
     prepare,
-    prepare_corpus,
     split_sentences,
 )
+from dedup.pipeline import prepare_all
 from dedup.records import Document
 
 CONFIG = NormalizeConfig()
@@ -134,39 +132,6 @@ def test_is_chrome_not_on_reporting(line: str) -> None:
 )
 def test_is_chrome_not_on_sentences_that_start_like_chrome(line: str) -> None:
     assert not is_chrome(line)
-
-
-# --- find_boilerplate -------------------------------------------------------
-
-
-def test_find_boilerplate_short_lines_in_three_docs() -> None:
-    chrome = "Most read this week"
-    texts = [
-        f"{chrome}\nStory one is about the dock strike in Aldmere.",
-        f"{chrome.upper()}!\nStory two is about the library.",
-        f"{chrome}\nStory three is about fishing quotas.",
-        "Story four has no chrome at all.",
-    ]
-    found = find_boilerplate(texts, CONFIG)
-    assert found == {line_key(chrome)}
-
-
-def test_find_boilerplate_needs_min_docs() -> None:
-    texts = ["Most read this week\nBody one.", "Most read this week\nBody two.", "Body three."]
-    assert find_boilerplate(texts, CONFIG) == frozenset()
-    # Repeats inside one document count once.
-    assert find_boilerplate(["Menu\nMenu\nMenu\nBody."], CONFIG) == frozenset()
-
-
-def test_find_boilerplate_never_long_sentences() -> None:
-    sentence = (
-        "The Harbour and Maritime Workers Union said about 4,200 of its members had joined "
-        "the stoppage, which it described as open-ended."
-    )
-    texts = [f"Outlet {k} header\n{sentence}\nOutlet {k} footer" for k in range(6)]
-    found = find_boilerplate(texts, CONFIG)
-    assert line_key(sentence) not in found
-    assert all(len(k.split()) <= CONFIG.boilerplate_max_words for k in found)
 
 
 # --- split_sentences --------------------------------------------------------
@@ -295,7 +260,7 @@ def test_prepare_corpus_drops_corpus_boilerplate() -> None:
         Document(f"d{k}", f"Kestria Today live\nStory number {k} tells of the dock strike at Aldmere in detail.")
         for k in range(3)
     ]
-    prepared = prepare_corpus(docs, CONFIG)
+    prepared = prepare_all(docs, CONFIG)
     for k, p in enumerate(prepared):
         assert p.body == f"Story number {k} tells of the dock strike at Aldmere in detail."
 

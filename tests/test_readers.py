@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import codecs
 import gzip
 import io
 import json
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from dedup.encoding import reads_as_western
 from dedup.errors import InputError
 from dedup.readers import READERS, FileError, describe_skipped, read_corpus
 from dedup.records import Document
@@ -291,12 +293,6 @@ def test_binary_file(tmp_path: Path) -> None:
     assert "binary file, not text" in err.message
 
 
-def test_non_utf8_reports_line_of_first_bad_byte(tmp_path: Path) -> None:
-    path = tmp_path / "latin.jsonl"
-    path.write_bytes(b'{"id": "a", "text": "ok"}\n{"id": "b", "text": "caf\xe9"}\n')
-    err = read_error([str(path)])
-    assert err.where == f"{path}:2"
-    assert "not UTF-8" in err.message and "0xe9 on line 2" in err.message
 
 
 def test_corrupt_gzip(tmp_path: Path) -> None:
@@ -319,6 +315,155 @@ def test_stdin_errors_use_stdin_name() -> None:
 
 def test_registry_lists_html_and_parquet() -> None:
     assert {".html", ".htm", ".parquet"} <= set(READERS)
+
+
+# --- encodings (fixtures in tests/fixtures/readers/, see its README) ------------------------
+
+
+def test_windows_1252_jsonl_is_decoded() -> None:
+    path = str(FIXTURES / "cp1252.jsonl")
+    first, french, english = read_corpus([path])
+    assert first.text == "Plain ASCII record first."
+    assert french.text.startswith("Le ministre a déclaré lundi que les négociations reprendraient à Paris après l’été.")
+    assert french.text.endswith("« Nous ne céderons pas », a-t-il ajouté.")
+    assert english.text == "The port said: “We expect €5 million in losses” – and more … later."
+    assert (french.origin, english.outlet) == (f"{path}:2", "Harbour Times")
+
+
+def test_latin1_csv_with_multiline_field_is_decoded() -> None:
+    path = str(FIXTURES / "latin1.csv")
+    [doc] = read_corpus([path])
+    assert doc == Document(
+        id="de-1", text="Die Regierung in Berlin kündigte Maßnahmen an.\nKritiker äußerten Zweifel.",
+        outlet="Süddeutsche", origin=f"{path}:2",
+    )
+
+
+def test_windows_1252_txt_keeps_its_line_ends() -> None:
+    [doc] = read_corpus([str(FIXTURES / "cp1252.txt")])
+    assert doc.title == "El presidente anunció la reforma"
+    assert doc.text == "El presidente anunció la reforma\r\n\r\n¿Qué pasará después? Nadie lo sabe, dijo el portavoz.\r\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("utf8-bom.csv", [("zh-1", "政府周二批准了一项关于税收的新法律。")]),
+        ("utf16le-bom.jsonl", [("ru-1", "Правительство одобрило новый закон."), ("el-1", "Η κυβέρνηση ενέκρινε νέο νόμο.")]),
+        ("utf16be-bom.txt", [("utf16be-bom", "Zürich headline\nShares of Nestlé rose 2 percent.\n")]),
+        ("utf32le-bom.jsonl", [("ja-1", "政府は火曜日、新しい法律を承認した。")]),
+    ],
+)
+def test_byte_order_mark_names_the_encoding(name: str, expected: list[tuple[str, str]]) -> None:
+    docs = read_corpus([str(FIXTURES / name)])
+    assert [(d.id, d.text) for d in docs] == expected
+
+
+def test_utf16_line_numbers_in_origins_and_errors(tmp_path: Path) -> None:
+    path = tmp_path / "u.jsonl"
+    path.write_bytes(codecs.BOM_UTF16_LE + '{"id": "a", "text": "é"}\n\n{"id": "a", "text": "è"}\n'.encode("utf-16-le"))
+    err = read_error([str(path)])
+    assert err.where == f"{path}:3"
+    assert "duplicate id 'a'" in err.message
+    broken = tmp_path / "b.jsonl"
+    broken.write_bytes(codecs.BOM_UTF16_LE + '{"id": "a"}\n'.encode("utf-16-le") + b"\x00\xd8\n\x00")
+    err = read_error([str(broken)])
+    assert err.where == f"{broken}:2"
+    assert "not valid UTF-16 as its byte-order mark says" in err.message
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "fragments"),
+    [
+        ("cp1251.jsonl", 2, ["not UTF-8 (first bad byte 0xcf on line 2)", "does not read as Western European"]),
+        ("cp1250.csv", 2, ["not UTF-8 (first bad byte 0xb9 on line 2)", "does not read as Western European"]),
+        ("shift_jis.txt", 1, ["neither UTF-8 nor Windows-1252 (byte 0x90 on line 1)"]),
+        ("corrupt-utf8.jsonl", 3, ["not UTF-8 (first bad byte 0xe9 on line 3); re-save it as UTF-8"]),
+        ("mixed.jsonl", 4, ["line 4 is UTF-8 but line 2 is Windows-1252 (two encodings in one file)"]),
+    ],
+)
+def test_undecodable_text_names_file_and_line(name: str, line: int, fragments: list[str]) -> None:
+    path = str(FIXTURES / name)
+    err = read_error([path])
+    assert err.where == f"{path}:{line}"
+    for fragment in fragments:
+        assert fragment in err.message
+
+
+def test_utf16_without_byte_order_mark_is_binary() -> None:
+    path = str(FIXTURES / "utf16-no-bom.jsonl")
+    err = read_error([path])
+    assert err.where == path
+    assert "binary file, not text" in err.message and "byte-order mark" in err.message
+
+
+def test_encoding_is_decided_where_non_ascii_first_appears(tmp_path: Path) -> None:
+    filler = [{"id": f"n{k}", "text": "Plain ASCII text of a record. " * 20} for k in range(200)]
+    late = tmp_path / "late.jsonl"
+    write_jsonl(late, *filler)
+    with late.open("ab") as fh:
+        fh.write('{"id": "late", "text": "Müller won in Zürich."}\n'.encode("cp1252"))
+    assert late.stat().st_size > 100_000
+    docs = read_corpus([str(late)])
+    assert docs[-1].text == "Müller won in Zürich." and docs[-1].origin == f"{late}:201"
+
+
+def test_a_bad_byte_after_the_sniffed_window_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    records = [json.dumps({"id": f"n{k}", "text": "Zürich " * 100}, ensure_ascii=False) for k in range(200)]
+    path.write_bytes("\n".join(records).encode() + b'\n{"id": "bad", "text": "caf\xe9"}\n')
+    assert path.stat().st_size > 100_000
+    err = read_error([str(path)])
+    assert err.where == f"{path}:201"
+    assert "not UTF-8 like the lines before (first bad byte 0xe9 on line 201)" in err.message
+
+
+def test_a_nul_byte_past_the_first_window_is_binary_data(tmp_path: Path) -> None:
+    path = tmp_path / "nul.jsonl"
+    write_jsonl(path, *({"id": f"n{k}", "text": "x" * 1000} for k in range(100)))
+    with path.open("ab") as fh:
+        fh.write(b'{"id": "z", "text": "\x00"}\n')
+    err = read_error([str(path)])
+    assert err.where == f"{path}:101"
+    assert "binary data, not text (NUL byte on line 101)" in err.message
+
+
+def test_windows_1252_gzip_and_stdin_bytes(tmp_path: Path) -> None:
+    record = '{"id": "g", "text": "Crème brûlée – €4"}\n'.encode("cp1252")
+    zipped = tmp_path / "a.jsonl.gz"
+    zipped.write_bytes(gzip.compress(record))
+    [doc] = read_corpus([str(zipped)])
+    assert doc.text == "Crème brûlée – €4"
+    stdin = io.TextIOWrapper(io.BytesIO(record.replace(b'"g"', b'"s"')), encoding="utf-8")
+    [doc] = read_corpus(["-"], stdin=stdin)
+    assert (doc.id, doc.text, doc.origin) == ("s", "Crème brûlée – €4", "<stdin>:1")
+
+
+def test_undecodable_stdin_names_its_line() -> None:
+    stdin = io.TextIOWrapper(io.BytesIO('{"id": "a", "text": "ok"}\n'.encode() + "Правда\n".encode("cp1251")))
+    err = read_error(["-"], stdin=stdin)
+    assert err.where == "<stdin>:2"
+
+
+def test_skip_bad_skips_an_undecodable_file_among_others() -> None:
+    docs, errors = read_skipping([str(FIXTURES / "cp1251.jsonl"), str(FIXTURES / "cp1252.jsonl")])
+    assert [d.id for d in docs] == ["a", "ascii-1", "fr-1", "en-1"]
+    assert [e.where for e in errors] == [f"{FIXTURES / 'cp1251.jsonl'}:2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "western"),
+    [
+        ("São Paulo, Zürich, Nestlé, Ærøskøbing, œuvre, l’été, ¿Qué?, 5 €, naïve, però, più", True),
+        ("Rz¹d w Warszawie og³osi³", False),
+        ("zmìny, dùm", False),
+        ("Ïðàâèòåëüñòâî", False),
+        ("Hükümet salý günü deðiþikliklerin", False),
+        ("ÀÁÂÃÄÅ ÈÉÊË ÌÍÎÏ", False),
+    ],
+)
+def test_reads_as_western(text: str, western: bool) -> None:
+    assert reads_as_western(text) is western
 
 
 # --- optional extras missing ------------------------------------------------------
@@ -479,7 +624,7 @@ def test_on_error_skips_a_bad_file_among_several(tmp_path: Path) -> None:
 
 def test_on_error_skips_a_bad_file_inside_a_directory(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Alpha\nbody\n", encoding="utf-8")
-    (tmp_path / "b.txt").write_bytes(b"caf\xe9\n")
+    (tmp_path / "b.txt").write_bytes(b"caf\x81\n")
     (tmp_path / "c.txt").write_text("Gamma\nbody\n", encoding="utf-8")
     docs, errors = read_skipping([str(tmp_path)])
     assert [d.id for d in docs] == ["a", "c"]

@@ -7,7 +7,7 @@ import pytest
 
 from dedup.background import load_background
 from dedup.config import NormalizeConfig, VerifyConfig
-from dedup.normalize import prepare_corpus
+from dedup.pipeline import prepare_all
 from dedup.records import Document, Match, Prepared
 from dedup.verify import Scorer, align, pair_scores
 
@@ -30,7 +30,7 @@ A new children's wing with picture books in four languages will open in June.
 
 
 def prepared(*texts: str) -> list[Prepared]:
-    return prepare_corpus([Document(f"d{k}", t) for k, t in enumerate(texts)], NormalizeConfig())
+    return prepare_all([Document(f"d{k}", t) for k, t in enumerate(texts)], NormalizeConfig())
 
 
 def verified(a_text: str, b_text: str, config: VerifyConfig = VerifyConfig()) -> tuple[Prepared, Prepared, Match]:
