@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from dedup.config import LabelConfig
@@ -81,8 +81,12 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
     by_id = {d.id: d for d in docs}
     links: dict[str, dict[str, Match]] = {d.id: {} for d in docs}
     verified = {(m.a, m.b): m for m in matches} | {(m.b, m.a): m for m in matches}
+    passage_links: dict[str, list[str]] = {d.id: [] for d in docs}
     for m in matches:
-        if m.linked:
+        if m.linked and m.tail_only:
+            passage_links[m.a].append(m.b)
+            passage_links[m.b].append(m.a)
+        elif m.linked:
             links[m.a][m.b] = m
             links[m.b][m.a] = m
     verdicts: dict[str, Verdict] = {}
@@ -94,7 +98,7 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
         original, attached, rest = order[0], [], []
         for member in order[1:]:
             match = verified.get((member, original))
-            if match is not None and (match.linked or match.alignments):
+            if match is not None and not match.tail_only and (match.linked or match.alignments):
                 attached.append((member, match.toward(member)))
             else:
                 rest.append(member)
@@ -110,4 +114,8 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
             )
         stack.extend(reversed(components(rest, links)))
     clusters.sort(key=lambda c: (-len(c.members), index[c.id]))
-    return Labelling([verdicts[d.id] for d in docs], clusters, sorted(unverified))
+    labelled = [
+        replace(verdicts[d.id], passage_links=tuple(sorted(passage_links[d.id]))) if passage_links[d.id] else verdicts[d.id]
+        for d in docs
+    ]
+    return Labelling(labelled, clusters, sorted(unverified))

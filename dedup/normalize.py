@@ -55,6 +55,12 @@ _CHROME_SHORT = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _SHORT_LINE_WORDS = 10
+# Header chrome of a story; seen again after body text, it starts another story on the page.
+_STORY_HEADER = re.compile(
+    r"^(?:short\s*url|follow(?:\s+us)?|(?:updated|published|posted|last\s+modified)\b.*)$", re.IGNORECASE
+)
+# A line this long that ends a sentence is body text, not a headline or teaser.
+_BODY_PARAGRAPH_WORDS = 12
 # A photo caption ends with its agency credit in parentheses: "... (AFP)".
 _CAPTION = re.compile(r"\((?:[A-Z][A-Za-z]*[ /.&]?){1,4}\)\s*$")
 _ABBREVIATIONS = frozenset(
@@ -199,24 +205,44 @@ def split_sentences(paragraph: str) -> list[str]:
 
 def body_lines(text: str, boilerplate: frozenset[str]) -> list[str]:
     """The content lines of a document: chrome, corpus boilerplate and repeats removed."""
-    kept: list[str] = []
+    return [line for _, line in story_lines(text, boilerplate)]
+
+
+def story_lines(text: str, boilerplate: frozenset[str]) -> list[tuple[int, str]]:
+    """The content lines of a document, each with the index of the story it belongs to on the page.
+
+    A page that appends another article below its own (news sites' "next
+    story") repeats the story header chrome ("Updated ...", "Follow", "Short
+    Url") after body text: there a new story begins, together with the
+    headline and teaser lines that came after the last body paragraph.
+    """
+    kept: list[list] = []
     seen: set[str] = set()
+    story, body_seen, since_body = 0, False, 0
     for line in clean_text(text).split("\n"):
+        if body_seen and _STORY_HEADER.match(line) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith("."):
+            story, body_seen = story + 1, False
+            for entry in kept[len(kept) - since_body :]:
+                entry[0] = story
         key = line_key(line)
         if not key or key in seen or key in boilerplate or is_chrome(line):
             continue
         seen.add(key)
-        kept.append(line)
-    return kept
+        kept.append([story, line])
+        if len(line.split()) >= _BODY_PARAGRAPH_WORDS and line.endswith((".", '."', "!", "?", '?"')):
+            body_seen, since_body = True, 0
+        else:
+            since_body += 1
+    return [(k, line) for k, line in kept]
 
 
 def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig) -> Prepared:
     """Clean a document and cut its body into passages (sentences with enough content)."""
-    lines = body_lines(doc.text, boilerplate)
+    lines = story_lines(doc.text, boilerplate)
     passages: list[Passage] = []
     body_words: list[str] = []
     body_stems: list[str] = []
-    for line in lines:
+    for story, line in lines:
         in_quote = False
         for sentence in split_sentences(line):
             found = _analyze(sentence, in_quote)
@@ -224,7 +250,11 @@ def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig)
             body_words += found.words
             body_stems += found.stems
             if len(found.words) >= config.min_passage_words:
-                passages.append(Passage(len(passages), sentence, found.stems, found.phrases))
+                passages.append(Passage(len(passages), sentence, found.stems, found.phrases, story))
     return Prepared(
-        doc=doc, body="\n".join(lines), passages=tuple(passages), words=tuple(body_words), stems=tuple(body_stems)
+        doc=doc,
+        body="\n".join(line for _, line in lines),
+        passages=tuple(passages),
+        words=tuple(body_words),
+        stems=tuple(body_stems),
     )

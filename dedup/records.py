@@ -43,13 +43,15 @@ class Passage:
     Pairs of two names or numbers are left out (the facts any report of an
     event repeats), and so are pairs inside a quotation: what a speaker said
     reaches every report that quotes it, so a shared quote alone shows no
-    copying.
+    copying. ``story`` is the story of the page the sentence belongs to: 0 for
+    the page's own, 1 and up for articles appended below it.
     """
 
     index: int
     text: str
     tokens: tuple[str, ...]
     phrases: tuple[str, ...] = ()
+    story: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,9 @@ class Match:
     """The verified scores of one document pair.
 
     ``containment_ab`` is the share of A's shingles found in B; ``reuse_ab`` the
-    share of A's content covered by passages aligned with B.
+    share of A's content covered by passages aligned with B. ``tail_only``: the
+    shared text lies, in one of the two, wholly in another story appended below
+    that page's own (a passage-level link: the pages are not the same story).
     """
 
     a: str
@@ -116,6 +120,7 @@ class Match:
     paraphrase_distance: float
     linked: bool
     alignments: tuple[Alignment, ...] = field(default=(), repr=False)
+    tail_only: bool = False
 
     def toward(self, a: str) -> Match:
         """The same match seen from ``a``'s side (swaps the directed fields)."""
@@ -133,6 +138,7 @@ class Match:
             score=self.score,
             paraphrase_distance=self.paraphrase_distance,
             linked=self.linked,
+            tail_only=self.tail_only,
             alignments=tuple(
                 Alignment(x.b_index, x.a_index, x.b_text, x.a_text, x.score, x.phrases) for x in self.alignments
             ),
@@ -141,7 +147,11 @@ class Match:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The label of one document: its cluster (the original's id), label, source and score."""
+    """The label of one document: its cluster (the original's id), label, source and score.
+
+    ``passage_links`` are the documents it shares text with only through a
+    story appended to one of the two pages: reported, not clustered.
+    """
 
     id: str
     cluster: str
@@ -150,6 +160,7 @@ class Verdict:
     score: float | None
     reuse: float | None = None
     passages: int = 0
+    passage_links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import IO, Any, Iterator
 
 from dedup.records import Alignment, Match, Verdict
 
-VERDICT_FIELDS = ("id", "cluster", "label", "source", "score", "reuse", "passages")
+VERDICT_FIELDS = ("id", "cluster", "label", "source", "score", "reuse", "passages", "passage_links")
 
 
 def verdict_record(v: Verdict) -> dict[str, Any]:
@@ -26,6 +26,7 @@ def verdict_record(v: Verdict) -> dict[str, Any]:
         "score": v.score,
         "reuse": v.reuse,
         "passages": v.passages,
+        "passage_links": list(v.passage_links),
     }
 
 
@@ -66,7 +67,8 @@ def write_csv(verdicts: Sequence[Verdict], out: IO[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=VERDICT_FIELDS, lineterminator="\n")
     writer.writeheader()
     for v in verdicts:
-        writer.writerow({k: "" if val is None else val for k, val in verdict_record(v).items()})
+        record = verdict_record(v) | {"passage_links": " ".join(v.passage_links)}
+        writer.writerow({k: "" if val is None else val for k, val in record.items()})
 
 
 def write_table(verdicts: Sequence[Verdict], out: IO[str]) -> None:

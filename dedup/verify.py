@@ -228,14 +228,12 @@ def _reuse(weights: np.ndarray, aligned: list[int], scores: list[float]) -> floa
 
 
 def reused_passages(
-    a: Prepared, b: Prepared, cells: tuple[np.ndarray, np.ndarray, np.ndarray],
+    a: Prepared, b: Prepared, aligned: list[tuple[int, int, float]],
     phrase_idf: Callable[[str], float], config: VerifyConfig,
 ) -> list[tuple[int, int, float, list[str]]]:
     """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
     found: list[tuple[int, int, float, list[str]]] = []
-    if cells[0].size == 0:
-        return found
-    for i, j, score in align(*cells):
+    for i, j, score in aligned:
         weights = {x: phrase_idf(x) for x in set(a.passages[i].phrases) & set(b.passages[j].phrases)}
         shared = [x for x, w in weights.items() if w >= config.rare_phrase_idf]
         evidence = sum(weights[x] for x in shared)
@@ -244,16 +242,22 @@ def reused_passages(
     return found
 
 
+def _in_tail(doc: Prepared, passages: list[int]) -> bool:
+    """Whether the passages are all in stories appended below the page's own."""
+    return bool(passages) and all(doc.passages[i].story > 0 for i in passages)
+
+
 def verify(
     a: Prepared, b: Prepared, measured: PairScores, phrase_idf: Callable[[str], float], config: VerifyConfig
 ) -> Match:
-    """Decide whether a scored pair shares text."""
+    """Decide whether a scored pair shares text, and whether only through a story appended to one page."""
     common = measured.shared_shingles
     union = measured.shingles_a + measured.shingles_b - common
     cont_ab = common / measured.shingles_a if measured.shingles_a else 0.0
     cont_ba = common / measured.shingles_b if measured.shingles_b else 0.0
     cosine = measured.cosine
-    reused = reused_passages(a, b, measured.cells, phrase_idf, config)
+    aligned = align(*measured.cells) if measured.cells[0].size else []
+    reused = reused_passages(a, b, aligned, phrase_idf, config)
     ia, ib, scores = [r[0] for r in reused], [r[1] for r in reused], [r[2] for r in reused]
     reuse_ab = _reuse(measured.weights_a, ia, scores)
     reuse_ba = _reuse(measured.weights_b, ib, scores)
@@ -264,6 +268,7 @@ def verify(
         or len(reused) >= config.min_reused
         or (len(reused) == 1 and one_passage_enough)
     )
+    shared = reused or aligned
     return Match(
         a=a.id,
         b=b.id,
@@ -276,6 +281,7 @@ def verify(
         score=max(containment, reuse_ab, reuse_ba),
         paraphrase_distance=1.0 - sum(scores) / len(scores) if reused else 1.0,
         linked=linked,
+        tail_only=linked and (_in_tail(a, [x[0] for x in shared]) or _in_tail(b, [x[1] for x in shared])),
         alignments=tuple(
             Alignment(i, j, a.passages[i].text, b.passages[j].text, s, tuple(p)) for i, j, s, p in reused
         ),

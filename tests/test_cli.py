@@ -64,7 +64,7 @@ def test_cluster_csv() -> None:
     result = run("cluster", str(NEWS_CORPUS), "--format", "csv", "-q")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == ["id", "cluster", "label", "source", "score", "reuse", "passages"]
+    assert list(rows[0]) == ["id", "cluster", "label", "source", "score", "reuse", "passages", "passage_links"]
     assert {r["id"]: (r["label"], r["source"] or None) for r in rows} == EXPECTED
     assert result.stderr == ""  # --quiet
 

@@ -14,6 +14,7 @@ from dedup.normalize import (
     passage_tokens,
     prepare,
     split_sentences,
+    story_lines,
 )
 from dedup.pipeline import prepare_all
 from dedup.records import Document
@@ -269,3 +270,20 @@ def test_body_lines_boilerplate_keys_are_case_and_punctuation_insensitive() -> N
     assert body_lines("MOST READ!\nA real sentence about the port.", frozenset({"most read"})) == [
         "A real sentence about the port."
     ]
+
+
+def test_story_lines_start_a_story_where_header_chrome_follows_body_text() -> None:
+    body = "Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the harbour."
+    other = "The National Library of Kestria reopened in the capital on Friday after a five-year restoration."
+    text = "\n".join(["Updated 06 August 2024", "Follow", "Strike shuts port", body,
+                      "Library reopens", "Updated 9 sec ago", "Follow", other])
+    assert story_lines(text, frozenset()) == [
+        (0, "Strike shuts port"), (0, body), (1, "Library reopens"), (1, other)
+    ]
+    prepared = prepare(Document("d", text), frozenset(), CONFIG)
+    assert [p.story for p in prepared.passages] == [0, 1]
+
+
+def test_story_lines_one_story_without_repeated_header_chrome() -> None:
+    text = "Updated 06 August 2024\nDockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic.\n"
+    assert {story for story, _ in story_lines(text + "Published in print on Monday.", frozenset())} == {0}

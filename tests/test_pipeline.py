@@ -214,3 +214,24 @@ def test_advance_counts_up_to_the_total_of_each_long_stage(news_docs: list[Docum
     assert stages == sorted(stages, key=["preparing", "verifying"].index)
     assert steps[stages.index("verifying") - 1] == ("preparing", len(news_docs), len(news_docs))
     assert steps[-1] == ("verifying", result.stats["candidates"], result.stats["candidates"])
+
+
+def test_a_story_appended_below_a_page_links_by_passage_only(news_by_id: dict[str, Document]) -> None:
+    wire, library = news_by_id[WIRE], news_by_id[UNRELATED]
+    page = Document(
+        "page",
+        "Short Url\nUpdated 2 hours ago\nFollow\n"
+        + wire.text
+        + "\nMost read\nLibrary reopens after five years\nUpdated 9 sec ago\nFollow\n"
+        + library.text,
+        published="2025-03-15T09:00:00Z",
+    )
+    assert wire.published is not None and wire.published < page.published
+    result = cluster_documents([wire, library, page])
+    verdicts = {v.id: v for v in result.verdicts}
+    assert (verdicts["page"].cluster, verdicts["page"].source) == (WIRE, WIRE)
+    assert verdicts[UNRELATED].cluster == UNRELATED and verdicts[UNRELATED].label == Label.ORIGINAL
+    assert verdicts[UNRELATED].passage_links == ("page",)
+    assert verdicts["page"].passage_links == (UNRELATED,)
+    through_tail = next(m for m in result.matches if {m.a, m.b} == {"page", UNRELATED})
+    assert through_tail.linked and through_tail.tail_only and through_tail.alignments

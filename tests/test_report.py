@@ -40,9 +40,9 @@ def test_jsonl_fields_and_values() -> None:
     records = [json.loads(line) for line in lines]
     assert [tuple(r) for r in records] == [VERDICT_FIELDS] * 4
     assert records[0] == {"id": "wire", "cluster": "wire", "label": "original", "source": None,
-                          "score": None, "reuse": None, "passages": 0}
+                          "score": None, "reuse": None, "passages": 0, "passage_links": []}
     assert records[1] == {"id": "copy", "cluster": "wire", "label": "syndicated", "source": "wire",
-                          "score": 0.9691, "reuse": 0.9471, "passages": 11}
+                          "score": 0.9691, "reuse": 0.9471, "passages": 11, "passage_links": []}
     assert records[3]["label"] == "rewrite"
 
 
@@ -57,9 +57,9 @@ def test_csv_header_and_empty_cells_for_none() -> None:
     assert out.splitlines()[0] == ",".join(VERDICT_FIELDS)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows[0] == {"id": "wire", "cluster": "wire", "label": "original", "source": "", "score": "",
-                       "reuse": "", "passages": "0"}
+                       "reuse": "", "passages": "0", "passage_links": ""}
     assert rows[1] == {"id": "copy", "cluster": "wire", "label": "syndicated", "source": "wire",
-                       "score": "0.9691", "reuse": "0.9471", "passages": "11"}
+                       "score": "0.9691", "reuse": "0.9471", "passages": "11", "passage_links": ""}
     assert len(rows) == 4
 
 
