@@ -27,6 +27,21 @@ def derived_share(match: Match, member: str) -> float:
     return max(seen.containment_ab, seen.reuse_ab)
 
 
+def label_features(match: Match) -> tuple[float, float]:
+    """What the label decision reads of a member's match with its source (``match`` seen from the member).
+
+    ``verbatim``: the share of the member's aligned, unquoted content that the
+    source carries word for word. ``copied``: word 5-gram containment of
+    either side in the other (a truncated copy, or the wire inside a bigger page).
+    """
+    return match.verbatim_ab, max(match.containment_ab, match.containment_ba)
+
+
+def syndication_odds(verbatim: float, copied: float, config: LabelConfig) -> float:
+    """Log-odds that a member with these features is a syndicated copy rather than a rewrite (>= 0: syndicated)."""
+    return config.verbatim_weight * verbatim + config.copied_weight * copied + config.bias
+
+
 def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[str, Match]]) -> list[str]:
     """Members from most to least original: by date when all are dated, else by how much of the others they hold.
 
@@ -103,8 +118,8 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
         clusters.append(Cluster(original, (original, *(m for m, _ in attached))))
         verdicts[original] = Verdict(original, original, Label.ORIGINAL, None, None)
         for member, match in attached:
-            copied = max(match.containment_ab, match.containment_ba)
-            label = Label.SYNDICATED if copied >= config.syndicated_containment else Label.REWRITE
+            copied = syndication_odds(*label_features(match), config) >= 0
+            label = Label.SYNDICATED if copied else Label.REWRITE
             verdicts[member] = Verdict(
                 member, original, label, original, round(match.score, 4), round(match.reuse_ab, 4), len(match.alignments)
             )

@@ -96,7 +96,9 @@ class Match:
     """The verified scores of one document pair.
 
     ``containment_ab`` is the share of A's shingles found in B; ``reuse_ab`` the
-    share of A's content covered by passages aligned with B.
+    share of A's content covered by passages aligned with B. ``verbatim_ab`` is
+    how much of A's aligned, unquoted content B carries word for word (house
+    style folded): 1 for a copy, lower the more of A's sentences were reworded.
     """
 
     a: str
@@ -111,6 +113,8 @@ class Match:
     paraphrase_distance: float
     linked: bool
     alignments: tuple[Alignment, ...] = field(default=(), repr=False)
+    verbatim_ab: float = 0.0
+    verbatim_ba: float = 0.0
 
     def toward(self, a: str) -> Match:
         """The same match seen from ``a``'s side (swaps the directed fields)."""
@@ -131,6 +135,8 @@ class Match:
             alignments=tuple(
                 Alignment(x.b_index, x.a_index, x.b_text, x.a_text, x.score, x.phrases) for x in self.alignments
             ),
+            verbatim_ab=self.verbatim_ba,
+            verbatim_ba=self.verbatim_ab,
         )
 
 

@@ -8,9 +8,11 @@ articles on one event share names, but not sentence after sentence.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,7 +21,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from dedup.background import EMPTY_BACKGROUND, Background
 from dedup.config import VerifyConfig
-from dedup.normalize import content_tokens
+from dedup.normalize import content_tokens, words
 from dedup.records import Alignment, Match, Passage, Prepared
 from dedup.shingle import overlap, shingle_set
 
@@ -180,17 +182,86 @@ def _reuse(weights: np.ndarray, aligned: np.ndarray, scores: np.ndarray) -> floa
 
 
 def reused_passages(
-    fa: Features, fb: Features, sim: np.ndarray, config: VerifyConfig
+    fa: Features, fb: Features, sim: np.ndarray, config: VerifyConfig,
+    pairs: list[tuple[int, int, float]] | None = None,
 ) -> list[tuple[int, int, float, list[str]]]:
-    """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
+    """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing.
+
+    ``pairs`` is the alignment of ``sim`` when the caller has it already.
+    """
     found = []
-    for i, j, score in align(sim, config.align_threshold):
+    for i, j, score in align(sim, config.align_threshold) if pairs is None else pairs:
         weights = fa.phrases[i]
         shared = [k for k in weights.keys() & fb.phrases[j].keys() if weights[k] >= config.rare_phrase_idf]
         evidence = sum(weights[k] for k in shared)
         if (score >= config.verbatim_score and shared) or evidence >= config.min_phrase_evidence:
             found.append((i, j, score, sorted(f"{x} {y}" for x, y in shared)))
     return found
+
+
+# House-style edits outlets make to wire copy without rewording it: wire
+# abbreviations spelled out, percent words (dropped: "%" is not a word),
+# thousands separators, British against American spelling. Folded on both sides.
+_STYLE_WORDS = {"pct": "", "percent": "", "mln": "million", "bln": "billion", "dlrs": "dollars",
+                "dlr": "dollar", "cts": "cents", "grey": "gray", "aluminium": "aluminum"}
+_PER_CENT = re.compile(r"\bper cent\b")
+_STYLE_SUFFIXES = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"(?<=\w\w)our(s|ed|ing|able|ite|ites)?$", r"or\1"),
+        (r"(?<=\w\w)([iy])s(e|ed|es|ing|ation|ations)$", r"\1z\2"),
+        (r"(?<=\w\w)tre(s)?$", r"ter\1"),
+        (r"(?<=\w\w)ence$", "ense"),
+        (r"(?<=\w)ll(ed|ing)$", r"l\1"),
+        (r"(?<=\w\w)mme(s)?$", r"m\1"),
+        (r"(?<=\w\w)ogue(s)?$", r"og\1"),
+    )
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def style_folded(word: str) -> str:
+    """A lower-cased word with house-style variation folded: 'labour' as 'labor', '1,000' as '1000', 'pct' as ''."""
+    if word in _STYLE_WORDS:
+        return _STYLE_WORDS[word]
+    if any(c.isdigit() for c in word):
+        return word.replace(",", "")
+    for pattern, replacement in _STYLE_SUFFIXES:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+@lru_cache(maxsize=1 << 16)
+def _wording(text: str) -> str:
+    """A passage's words, house style folded, space-delimited so that containment is by whole words."""
+    plain = _PER_CENT.sub("percent", " ".join(words(text)))
+    return " " + " ".join(w for w in map(style_folded, plain.split()) if w) + " "
+
+
+def _carried(a: Prepared, b: Prepared, fa: Features, judged: list[tuple[int, int]]) -> float:
+    """Share of the weight of A's judged passages whose words run unchanged inside their B passage.
+
+    Passages that are mostly quotation are left out while others remain: a
+    rewrite keeps quotes verbatim too.
+    """
+    own = [(i, j) for i, j in judged if 2 * sum(a.passages[i].quoted) < len(a.passages[i].quoted)] or judged
+    total = float(sum(fa.weights[i] for i, _ in own))
+    if total <= 0:
+        return 0.0
+    kept = sum(fa.weights[i] for i, j in own if _wording(a.passages[i].text) in _wording(b.passages[j].text))
+    return float(kept) / total
+
+
+def verbatim_shares(
+    a: Prepared, b: Prepared, fa: Features, fb: Features, pairs: list[tuple[int, int, float]], threshold: float
+) -> tuple[float, float]:
+    """How much of A's and of B's aligned content the other carries word for word (0 when nothing is aligned).
+
+    Only alignments of at least ``threshold`` cosine are judged: a looser one
+    can pair a headline with a sentence it merely resembles.
+    """
+    judged = [(i, j) for i, j, score in pairs if score >= threshold]
+    return _carried(a, b, fa, judged), _carried(b, a, fb, [(j, i) for i, j in judged])
 
 
 def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyConfig) -> Match:
@@ -200,7 +271,8 @@ def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyC
     cont_ab = common / fa.shingles.size if fa.shingles.size else 0.0
     cont_ba = common / fb.shingles.size if fb.shingles.size else 0.0
     cosine, sim = similarities(fa, fb)
-    reused = reused_passages(fa, fb, sim, config)
+    pairs = align(sim, config.align_threshold)
+    reused = reused_passages(fa, fb, sim, config, pairs)
     ia = np.array([r[0] for r in reused], dtype=np.int64)
     ib = np.array([r[1] for r in reused], dtype=np.int64)
     scores = np.array([r[2] for r in reused])
@@ -213,6 +285,8 @@ def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyC
         or len(reused) >= config.min_reused
         or (len(reused) == 1 and one_passage_enough)
     )
+    shares_text = linked or bool(reused)
+    verbatim_ab, verbatim_ba = verbatim_shares(a, b, fa, fb, pairs, config.wording_alignment) if shares_text else (0, 0)
     return Match(
         a=a.id,
         b=b.id,
@@ -228,4 +302,6 @@ def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyC
         alignments=tuple(
             Alignment(i, j, a.passages[i].text, b.passages[j].text, s, tuple(p)) for i, j, s, p in reused
         ),
+        verbatim_ab=verbatim_ab,
+        verbatim_ba=verbatim_ba,
     )
