@@ -38,7 +38,14 @@ from benchmarks.datasets import (
     seed_checks,
 )
 from benchmarks.html_corpus import read_back
-from benchmarks.metrics import LABELS, Scores, adjusted_rand, confusion, evaluate, label_name
+from benchmarks.metrics import (
+    LABELS,
+    Scores,
+    adjusted_rand,
+    confusion,
+    evaluate,
+    label_name,
+)
 from dedup.records import Document
 
 DATASETS: tuple[str, ...] = ("seeds", "clough", "synthetic", "synthetic-html", "basil")
