@@ -28,6 +28,7 @@ GRID: tuple[tuple[str, str, tuple[float, ...]], ...] = (
     ("verify", "min_phrase_evidence", (7.0, 10.0, 14.0)),
     ("verify", "rare_phrase_idf", (5.0, 6.5, 8.0)),
     ("verify", "partial_containment", (0.15, 0.25, 0.35)),
+    ("label", "original_share", (0.0, 0.15, 0.3, 0.5)),
 )
 
 

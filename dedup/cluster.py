@@ -76,13 +76,26 @@ def components(members: list[str], links: dict[str, dict[str, Match]]) -> list[l
     return groups
 
 
+def _joins(member: str, match: Match, links: dict[str, dict[str, Match]], group: set[str], config: LabelConfig) -> bool:
+    """Whether ``member``, which shares text with the original (``match``), holds enough of it to join its star.
+
+    Enough is ``config.original_share`` of what it shares with its closest
+    linked member of the group: a copy of another story that merely resembles
+    the original's stays with that story.
+    """
+    closest = max((derived_share(x, member) for other, x in links[member].items() if other in group), default=0.0)
+    return derived_share(match, member) >= config.original_share * closest
+
+
 @dataclass(frozen=True)
 class Labelling:
     """Verdicts in input order, clusters largest first, and the (original, member) pairs still to verify.
 
     A cluster holds an original and the members that share text with it; a
     member linked to the cluster only through others is set apart until the
-    pair is verified, so that a chain of weak links never joins two stories.
+    pair is verified, and one that shares far more with another member than
+    with the original is set apart for good, so that a chain of weak links
+    never joins two stories.
     """
 
     verdicts: list[Verdict]
@@ -107,9 +120,10 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
     while stack:
         order = _order(stack.pop(), by_id, links)
         original, attached, rest = order[0], [], []
+        group = set(order)
         for member in order[1:]:
             match = verified.get((member, original))
-            if match is not None and (match.linked or match.alignments):
+            if match is not None and (match.linked or match.alignments) and _joins(member, match, links, group, config):
                 attached.append((member, match.toward(member)))
             else:
                 rest.append(member)

@@ -240,7 +240,8 @@ def test_member_sharing_a_passage_with_the_original_joins_it() -> None:
     matches = [
         match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
         match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
-        replace(match("late", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.1, linked=False), alignments=(passage,)),
+        # What it shares with the copy is the wire's text: about as much of it is found in the wire.
+        replace(match("late", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.35, linked=False), alignments=(passage,)),
     ]
     labelling = label_corpus(corpus, matches, CONFIG)
     assert labelling.unverified == []
@@ -284,3 +285,38 @@ def test_clusters_largest_first_and_verdicts_in_input_order() -> None:
     assert clusters[0].members == ("x", "y", "z")
     # every member of a cluster derives from its original
     assert by_id(verdicts)["z"].source == "x"
+
+
+def test_copy_of_a_resembling_story_stays_with_that_story() -> None:
+    # Two wire stories on one company share a paraphrased sentence; each has a copy.
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("other", "2025-03-14T08:00Z"),
+                  ("other_copy", "2025-03-14T09:00Z"))
+    passage = Alignment(0, 0, "a paraphrased sentence", "a sentence paraphrased", 0.6)
+    matches = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
+        replace(match("other", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.15, reuse_ba=0.15), alignments=(passage,)),
+        match("other_copy", "other", cont_ab=0.97, cont_ba=0.9, reuse_ab=0.97, reuse_ba=0.9, verbatim_ab=1.0,
+              verbatim_ba=1.0),
+        replace(match("other_copy", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.15, reuse_ba=0.15, linked=False),
+                alignments=(passage,)),
+    ]
+    labelling = label_corpus(corpus, matches, CONFIG)
+    assert [c.members for c in labelling.clusters] == [("wire", "copy"), ("other", "other_copy")]
+    v = by_id(labelling.verdicts)
+    assert (v["other_copy"].source, v["other_copy"].label) == ("other", Label.SYNDICATED)
+    # other_copy holds 0.15 of itself in wire against 0.97 in other: below the shipped 0.3 of it.
+    assert CONFIG.original_share == 0.3
+    # With no share required, the paraphrased sentence chains both stories into one cluster.
+    merged = label_corpus(corpus, matches, replace(CONFIG, original_share=0.0))
+    assert [c.members for c in merged.clusters] == [("wire", "copy", "other", "other_copy")]
+
+
+def test_rewrite_that_keeps_as_much_of_the_original_as_of_its_copy_joins_it() -> None:
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("rewrite", "2025-03-14T08:00Z"))
+    matches = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
+        match("rewrite", "wire", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.3, reuse_ba=0.3),
+        match("rewrite", "copy", cont_ab=0.25, cont_ba=0.2, reuse_ab=0.35, reuse_ba=0.3),
+    ]
+    labelling = label_corpus(corpus, matches, CONFIG)
+    assert [c.members for c in labelling.clusters] == [("wire", "copy", "rewrite")]
