@@ -123,7 +123,11 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
         group = set(order)
         for member in order[1:]:
             match = verified.get((member, original))
-            if match is not None and (match.linked or match.alignments) and _joins(member, match, links, group, config):
+            if (
+                match is not None
+                and (match.linked or match.alignments)
+                and _joins(member, match, links, group, config)
+            ):
                 attached.append((member, match.toward(member)))
             else:
                 rest.append(member)

@@ -285,8 +285,9 @@ def verify(a: Prepared, b: Prepared, fa: Features, fb: Features, config: VerifyC
         or len(reused) >= config.min_reused
         or (len(reused) == 1 and one_passage_enough)
     )
-    shares_text = linked or bool(reused)
-    verbatim_ab, verbatim_ba = verbatim_shares(a, b, fa, fb, pairs, config.wording_alignment) if shares_text else (0, 0)
+    verbatim_ab, verbatim_ba = (
+        verbatim_shares(a, b, fa, fb, pairs, config.wording_alignment) if linked or reused else (0.0, 0.0)
+    )
     return Match(
         a=a.id,
         b=b.id,
