@@ -26,7 +26,9 @@ DEFAULT_SYNTHETIC_SIZE = 2000
 class Truth:
     """What a document is: its cluster (the original's id), label and source.
 
-    ``kind`` and ``event`` are known for synthetic data only.
+    ``kind`` is the synthetic kind (``syndicated/truncated``...) or the Clough &
+    Stevenson category (``cut``, ``light``, ``heavy``, ``non``, ``source``);
+    ``event`` is known for synthetic data only.
     """
 
     cluster: str
@@ -126,11 +128,11 @@ def load_clough(directory: Path | None = None) -> Loaded:
             source = f"orig_task{row['Task'].strip()}"
             category = row["Category"].strip()
             if category == "non":
-                truth[doc_id] = _original(doc_id)
+                truth[doc_id] = Truth(doc_id, Label.ORIGINAL, None, category)
             else:
                 label = Label.SYNDICATED if category == "cut" else Label.REWRITE
-                truth[doc_id] = Truth(source, label, source)
-                truth[source] = _original(source)
+                truth[doc_id] = Truth(source, label, source, category)
+                truth[source] = Truth(source, Label.ORIGINAL, None, "source")
     docs = [
         Document(id=doc_id, text=read_text(directory / f"{doc_id}.txt"), origin=str(directory / f"{doc_id}.txt"))
         for doc_id in sorted(truth)

@@ -107,6 +107,15 @@ def source_accuracy(true_labels: Mapping[str, Any], true_sources: Mapping[str, s
     return sum(pred_sources.get(i) == true_sources.get(i) for i in derived) / len(derived)
 
 
+def confusion(rows: Mapping[str, str], pred_labels: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Counts of predicted labels for each row key (a true label, or a finer kind), over the ids of ``rows``."""
+    table: dict[str, dict[str, int]] = {}
+    for doc_id, row in rows.items():
+        counts = table.setdefault(row, dict.fromkeys(LABELS, 0))
+        counts[label_name(pred_labels.get(doc_id, "original"))] += 1
+    return table
+
+
 def evaluate(truth: Mapping[str, Any], verdicts: Mapping[str, Any]) -> Scores:
     """All metrics; ``truth`` and ``verdicts`` map ids to objects with cluster, label and source."""
     true_clusters = {i: t.cluster for i, t in truth.items()}

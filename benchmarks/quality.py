@@ -38,7 +38,14 @@ from benchmarks.datasets import (
     seed_checks,
 )
 from benchmarks.html_corpus import read_back
-from benchmarks.metrics import LABELS, Scores, adjusted_rand, evaluate, label_name
+from benchmarks.metrics import (
+    LABELS,
+    Scores,
+    adjusted_rand,
+    confusion,
+    evaluate,
+    label_name,
+)
 from dedup.records import Document
 
 DATASETS: tuple[str, ...] = ("seeds", "clough", "synthetic", "synthetic-html", "basil")
@@ -283,6 +290,16 @@ def main_table(rows: Sequence[Row], markdown: bool) -> str:
     return render(header, body, markdown)
 
 
+def confusion_table(truth: Mapping[str, Truth], verdicts: Mapping[str, Any], markdown: bool) -> str:
+    """Predicted labels of a system for each true kind (or true label where no kind is known)."""
+    rows = {i: t.kind or label_name(t.label) for i, t in truth.items()}
+    table = confusion(rows, {i: getattr(v, "label", "original") for i, v in verdicts.items()})
+    truths = {t.kind or label_name(t.label): label_name(t.label) for t in truth.values()}
+    body = [[f"{kind} ({truths[kind]})", str(sum(counts.values())), *(str(counts[k]) for k in LABELS)]
+            for kind, counts in sorted(table.items(), key=lambda kv: (LABELS.index(truths[kv[0]]), kv[0]))]
+    return render(["truth", "n", *(f"-> {k}" for k in LABELS)], body, markdown)
+
+
 def _snippet(text: str, limit: int = 140) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -398,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     events: dict[str, Event] = {}
     pair_sets: list[PairSet] = []
     synthetic_dedup: dict[str, Outcome] = {}
+    confusions: list[tuple[str, str, str]] = []
     html_ids: list[str] = []
     html_seconds = 0.0
     for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
@@ -438,10 +456,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cross = sum(1 for *_, same in cross_event_links(outcome.verdicts, events) if not same)
             rows.append(Row(dataset, system.name, len(docs), scores, outcome.seconds,
                             target_for(dataset, scores, checks, cross)))
+            if system.name == "dedup" and dataset in ("clough", "synthetic"):
+                confusions.append((dataset, system.name, confusion_table(truth, outcome.verdicts, args.markdown)))
         print(f"done: {dataset}", file=sys.stderr)
 
     heading = "## " if md else "== "
     out = [f"{heading}Quality (synthetic: test split, {args.size} docs, seed {args.seed})", "", main_table(rows, md)]
+    if confusions:
+        out += ["", f"{heading}Label confusion (rows: truth, columns: predicted label)"]
+        for dataset, name, table in confusions:
+            out += ["", f"{'### ' if md else ''}{dataset}, {name}", "", table]
     if seed_results:
         out += ["", f"{heading}Seeds checks"]
         for name, checks in seed_results.items():

@@ -27,6 +27,21 @@ def derived_share(match: Match, member: str) -> float:
     return max(seen.containment_ab, seen.reuse_ab)
 
 
+def label_features(match: Match) -> tuple[float, float]:
+    """What the label decision reads of a member's match with its source (``match`` seen from the member).
+
+    ``verbatim``: the share of the member's aligned, unquoted content that the
+    source carries word for word. ``copied``: word 5-gram containment of
+    either side in the other (a truncated copy, or the wire inside a bigger page).
+    """
+    return match.verbatim_ab, max(match.containment_ab, match.containment_ba)
+
+
+def syndication_odds(verbatim: float, copied: float, config: LabelConfig) -> float:
+    """Log-odds that a member with these features is a syndicated copy rather than a rewrite (>= 0: syndicated)."""
+    return config.verbatim_weight * verbatim + config.copied_weight * copied + config.bias
+
+
 def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[str, Match]]) -> list[str]:
     """Members from most to least original: by date when all are dated, else by how much of the others they hold.
 
@@ -61,13 +76,26 @@ def components(members: list[str], links: dict[str, dict[str, Match]]) -> list[l
     return groups
 
 
+def _joins(member: str, match: Match, links: dict[str, dict[str, Match]], group: set[str], config: LabelConfig) -> bool:
+    """Whether ``member``, which shares text with the original (``match``), holds enough of it to join its star.
+
+    Enough is ``config.original_share`` of what it shares with its closest
+    linked member of the group: a copy of another story that merely resembles
+    the original's stays with that story.
+    """
+    closest = max((derived_share(x, member) for other, x in links[member].items() if other in group), default=0.0)
+    return derived_share(match, member) >= config.original_share * closest
+
+
 @dataclass(frozen=True)
 class Labelling:
     """Verdicts in input order, clusters largest first, and the (original, member) pairs still to verify.
 
     A cluster holds an original and the members that share text with it; a
     member linked to the cluster only through others is set apart until the
-    pair is verified, so that a chain of weak links never joins two stories.
+    pair is verified, and one that shares far more with another member than
+    with the original is set apart for good, so that a chain of weak links
+    never joins two stories.
     """
 
     verdicts: list[Verdict]
@@ -96,9 +124,15 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
     while stack:
         order = _order(stack.pop(), by_id, links)
         original, attached, rest = order[0], [], []
+        group = set(order)
         for member in order[1:]:
             match = verified.get((member, original))
-            if match is not None and not match.tail_only and (match.linked or match.alignments):
+            if (
+                match is not None
+                and not match.tail_only
+                and (match.linked or match.alignments)
+                and _joins(member, match, links, group, config)
+            ):
                 attached.append((member, match.toward(member)))
             else:
                 rest.append(member)
@@ -107,8 +141,8 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
         clusters.append(Cluster(original, (original, *(m for m, _ in attached))))
         verdicts[original] = Verdict(original, original, Label.ORIGINAL, None, None)
         for member, match in attached:
-            copied = max(match.containment_ab, match.containment_ba)
-            label = Label.SYNDICATED if copied >= config.syndicated_containment else Label.REWRITE
+            copied = syndication_odds(*label_features(match), config) >= 0
+            label = Label.SYNDICATED if copied else Label.REWRITE
             verdicts[member] = Verdict(
                 member, original, label, original, round(match.score, 4), round(match.reuse_ab, 4), len(match.alignments)
             )

@@ -250,7 +250,8 @@ def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig)
             body_words += found.words
             body_stems += found.stems
             if len(found.words) >= config.min_passage_words:
-                passages.append(Passage(len(passages), sentence, found.stems, found.phrases, story))
+                quoted = sum(found.quoted) / len(found.quoted) if found.quoted else 0.0
+                passages.append(Passage(len(passages), sentence, found.stems, found.phrases, story, quoted))
     return Prepared(
         doc=doc,
         body="\n".join(line for _, line in lines),

@@ -43,8 +43,9 @@ class Passage:
     Pairs of two names or numbers are left out (the facts any report of an
     event repeats), and so are pairs inside a quotation: what a speaker said
     reaches every report that quotes it, so a shared quote alone shows no
-    copying. ``story`` is the story of the page the sentence belongs to: 0 for
-    the page's own, 1 and up for articles appended below it.
+    copying. ``quoted_share`` is the share of its content words inside
+    quotation marks. ``story`` is the story of the page the sentence belongs
+    to: 0 for the page's own, 1 and up for articles appended below it.
     """
 
     index: int
@@ -52,6 +53,7 @@ class Passage:
     tokens: tuple[str, ...]
     phrases: tuple[str, ...] = ()
     story: int = 0
+    quoted_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,9 @@ class Match:
     share of A's content covered by passages aligned with B. ``tail_only``: the
     shared text lies, in one of the two, wholly in another story appended below
     that page's own (a passage-level link: the pages are not the same story).
+    share of A's content covered by passages aligned with B. ``verbatim_ab`` is
+    how much of A's aligned, unquoted content B carries word for word (house
+    style folded): 1 for a copy, lower the more of A's sentences were reworded.
     """
 
     a: str
@@ -121,6 +126,8 @@ class Match:
     linked: bool
     alignments: tuple[Alignment, ...] = field(default=(), repr=False)
     tail_only: bool = False
+    verbatim_ab: float = 0.0
+    verbatim_ba: float = 0.0
 
     def toward(self, a: str) -> Match:
         """The same match seen from ``a``'s side (swaps the directed fields)."""
@@ -142,6 +149,8 @@ class Match:
             alignments=tuple(
                 Alignment(x.b_index, x.a_index, x.b_text, x.a_text, x.score, x.phrases) for x in self.alignments
             ),
+            verbatim_ab=self.verbatim_ba,
+            verbatim_ba=self.verbatim_ab,
         )
 
 

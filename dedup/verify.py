@@ -8,9 +8,11 @@ articles on one event share names, but not sentence after sentence.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -18,6 +20,7 @@ import scipy.sparse as sp
 
 from dedup.background import EMPTY_BACKGROUND, Background
 from dedup.config import VerifyConfig
+from dedup.normalize import words
 from dedup.records import Alignment, Match, Prepared
 from dedup.shingle import shingle_sets
 
@@ -242,6 +245,71 @@ def reused_passages(
     return found
 
 
+# House-style edits outlets make to wire copy without rewording it: wire
+# abbreviations spelled out, percent words (dropped: "%" is not a word),
+# thousands separators, British against American spelling. Folded on both sides.
+_STYLE_WORDS = {"pct": "", "percent": "", "mln": "million", "bln": "billion", "dlrs": "dollars",
+                "dlr": "dollar", "cts": "cents", "grey": "gray", "aluminium": "aluminum"}
+_PER_CENT = re.compile(r"\bper cent\b")
+_STYLE_SUFFIXES = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"(?<=\w\w)our(s|ed|ing|able|ite|ites)?$", r"or\1"),
+        (r"(?<=\w\w)([iy])s(e|ed|es|ing|ation|ations)$", r"\1z\2"),
+        (r"(?<=\w\w)tre(s)?$", r"ter\1"),
+        (r"(?<=\w\w)ence$", "ense"),
+        (r"(?<=\w)ll(ed|ing)$", r"l\1"),
+        (r"(?<=\w\w)mme(s)?$", r"m\1"),
+        (r"(?<=\w\w)ogue(s)?$", r"og\1"),
+    )
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def style_folded(word: str) -> str:
+    """A lower-cased word with house-style variation folded: 'labour' as 'labor', '1,000' as '1000', 'pct' as ''."""
+    if word in _STYLE_WORDS:
+        return _STYLE_WORDS[word]
+    if any(c.isdigit() for c in word):
+        return word.replace(",", "")
+    for pattern, replacement in _STYLE_SUFFIXES:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+@lru_cache(maxsize=1 << 16)
+def _wording(text: str) -> str:
+    """A passage's words, house style folded, space-delimited so that containment is by whole words."""
+    plain = _PER_CENT.sub("percent", " ".join(words(text)))
+    return " " + " ".join(w for w in map(style_folded, plain.split()) if w) + " "
+
+
+def _carried(a: Prepared, b: Prepared, weights: np.ndarray, judged: list[tuple[int, int]]) -> float:
+    """Share of the weight of A's judged passages whose words run unchanged inside their B passage.
+
+    Passages that are mostly quotation are left out while others remain: a
+    rewrite keeps quotes verbatim too.
+    """
+    own = [(i, j) for i, j in judged if a.passages[i].quoted_share < 0.5] or judged
+    total = float(sum(weights[i] for i, _ in own))
+    if total <= 0:
+        return 0.0
+    kept = sum(weights[i] for i, j in own if _wording(a.passages[i].text) in _wording(b.passages[j].text))
+    return float(kept) / total
+
+
+def verbatim_shares(
+    a: Prepared, b: Prepared, measured: PairScores, pairs: list[tuple[int, int, float]], threshold: float
+) -> tuple[float, float]:
+    """How much of A's and of B's aligned content the other carries word for word (0 when nothing is aligned).
+
+    Only alignments of at least ``threshold`` cosine are judged: a looser one
+    can pair a headline with a sentence it merely resembles.
+    """
+    judged = [(i, j) for i, j, score in pairs if score >= threshold]
+    return _carried(a, b, measured.weights_a, judged), _carried(b, a, measured.weights_b, [(j, i) for i, j in judged])
+
+
 def _in_tail(doc: Prepared, passages: list[int]) -> bool:
     """Whether the passages are all in stories appended below the page's own."""
     return bool(passages) and all(doc.passages[i].story > 0 for i in passages)
@@ -269,6 +337,9 @@ def verify(
         or (len(reused) == 1 and one_passage_enough)
     )
     shared = reused or aligned
+    verbatim_ab, verbatim_ba = (
+        verbatim_shares(a, b, measured, aligned, config.wording_alignment) if linked or reused else (0.0, 0.0)
+    )
     return Match(
         a=a.id,
         b=b.id,
@@ -285,4 +356,6 @@ def verify(
         alignments=tuple(
             Alignment(i, j, a.passages[i].text, b.passages[j].text, s, tuple(p)) for i, j, s, p in reused
         ),
+        verbatim_ab=verbatim_ab,
+        verbatim_ba=verbatim_ba,
     )

@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.metrics import (  # noqa: E402
     adjusted_rand,
+    confusion,
     evaluate,
     label_scores,
     pair_scores,
@@ -76,6 +77,16 @@ def test_label_scores_skip_absent_classes() -> None:
     scores = label_scores({"a": "original", "b": "original"}, {"a": "original"})
     assert scores.per_class["syndicated"] is None and scores.per_class["rewrite"] is None
     assert scores.macro_f1 == pytest.approx(1.0)
+
+
+def test_confusion_counts_predictions_per_row() -> None:
+    rows = {"a": "original", "b": "syndicated/truncated", "c": "syndicated/truncated", "d": "rewrite/light"}
+    predicted = {"a": Label.ORIGINAL, "b": "syndicated", "c": Label.REWRITE}  # "d" missing: an original
+    assert confusion(rows, predicted) == {
+        "original": {"original": 1, "syndicated": 0, "rewrite": 0},
+        "syndicated/truncated": {"original": 0, "syndicated": 1, "rewrite": 1},
+        "rewrite/light": {"original": 1, "syndicated": 0, "rewrite": 0},
+    }
 
 
 def test_source_accuracy() -> None:

@@ -49,10 +49,10 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_load_clough(data: Path) -> None:
     docs, truth = datasets.load_clough()
     assert [d.id for d in docs] == ["g0pA_taska", "g0pB_taska", "g0pC_taska", "orig_taska"]
-    assert truth["g0pA_taska"] == datasets.Truth("orig_taska", Label.SYNDICATED, "orig_taska")
-    assert truth["g0pB_taska"] == datasets.Truth("orig_taska", Label.REWRITE, "orig_taska")
-    assert truth["g0pC_taska"] == datasets.Truth("g0pC_taska", Label.ORIGINAL, None)
-    assert truth["orig_taska"].label == Label.ORIGINAL
+    assert truth["g0pA_taska"] == datasets.Truth("orig_taska", Label.SYNDICATED, "orig_taska", "cut")
+    assert truth["g0pB_taska"] == datasets.Truth("orig_taska", Label.REWRITE, "orig_taska", "heavy")
+    assert truth["g0pC_taska"] == datasets.Truth("g0pC_taska", Label.ORIGINAL, None, "non")
+    assert truth["orig_taska"] == datasets.Truth("orig_taska", Label.ORIGINAL, None, "source")
     assert "Café" in docs[1].text
 
 
@@ -99,6 +99,19 @@ def test_quality_report_runs_and_skips_missing(data: Path, capsys: pytest.Captur
     assert "missing dataset basil" in err
     assert "clough" in out and "tfidf" in out and "Seeds checks" in out
     assert "macro-F1>=0.85" in out and "AUC Clough" in out
+
+
+def test_confusion_table_rows_by_kind() -> None:
+    truth = {"w": datasets.Truth("w", Label.ORIGINAL, None, "source"),
+             "c": datasets.Truth("w", Label.SYNDICATED, "w", "cut"),
+             "l": datasets.Truth("w", Label.REWRITE, "w", "light"),
+             "n": datasets.Truth("n", Label.ORIGINAL, None)}
+    verdicts = {"w": V("w", "w", Label.ORIGINAL, None), "c": V("c", "w", Label.REWRITE, "w"),
+                "l": V("l", "w", Label.REWRITE, "w")}
+    table = quality.confusion_table(truth, verdicts, markdown=True).splitlines()
+    assert table[0] == "| truth | n | -> original | -> syndicated | -> rewrite |"
+    assert table[2:] == ["| original (original) | 1 | 1 | 0 | 0 |", "| source (original) | 1 | 1 | 0 | 0 |",
+                         "| cut (syndicated) | 1 | 0 | 0 | 1 |", "| light (rewrite) | 1 | 0 | 0 | 1 |"]
 
 
 def test_quality_markdown_and_unavailable_engine(data: Path, monkeypatch: pytest.MonkeyPatch,

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dedup.cluster import components, derived_share, label_corpus, parse_date
+from dedup.cluster import (
+    components,
+    derived_share,
+    label_corpus,
+    label_features,
+    parse_date,
+    syndication_odds,
+)
 from dedup.config import LabelConfig
 from dedup.records import Alignment, Cluster, Document, Label, Match, Verdict
 
@@ -15,12 +22,13 @@ CONFIG = LabelConfig()
 
 
 def match(a: str, b: str, *, cont_ab: float = 0.0, cont_ba: float = 0.0, reuse_ab: float = 0.0,
-          reuse_ba: float = 0.0, linked: bool = True, distance: float = 0.3) -> Match:
+          reuse_ba: float = 0.0, linked: bool = True, distance: float = 0.3, verbatim_ab: float = 0.0,
+          verbatim_ba: float = 0.0) -> Match:
     """A match whose directed fields say how much of ``a`` is found in ``b`` and back."""
     return Match(
         a=a, b=b, jaccard=min(cont_ab, cont_ba), containment_ab=cont_ab, containment_ba=cont_ba,
         cosine=0.5, reuse_ab=reuse_ab, reuse_ba=reuse_ba, score=max(cont_ab, cont_ba, reuse_ab, reuse_ba),
-        paraphrase_distance=distance, linked=linked,
+        paraphrase_distance=distance, linked=linked, verbatim_ab=verbatim_ab, verbatim_ba=verbatim_ba,
     )
 
 
@@ -138,10 +146,31 @@ def test_without_dates_original_is_most_derived_from() -> None:
     assert clusters[0].members[0] == "wire"
 
 
-def test_syndicated_vs_rewrite_by_containment() -> None:
+def test_label_features_read_the_member_side() -> None:
+    m = match("x", "y", cont_ab=0.3, cont_ba=0.9, verbatim_ab=0.25, verbatim_ba=1.0)
+    assert label_features(m) == (0.25, 0.9)
+    assert label_features(m.toward("y")) == (1.0, 0.9)
+
+
+def test_syndication_odds_is_the_shipped_linear_model() -> None:
+    config = LabelConfig(verbatim_weight=10.0, copied_weight=5.0, bias=-12.0)
+    assert syndication_odds(1.0, 1.0, config) == pytest.approx(3.0)
+    assert syndication_odds(1.0, 0.4, config) == pytest.approx(0.0)
+    assert syndication_odds(0.5, 1.0, config) == pytest.approx(-2.0)
+    # The shipped weights: a copy of every sentence is syndicated, from about 70% containment;
+    # a full-length text with a third of its sentences reworded is not.
+    assert syndication_odds(1.0, 1.0, CONFIG) > 0
+    assert syndication_odds(1.0, 0.75, CONFIG) > 0
+    assert syndication_odds(1.0, 0.6, CONFIG) < 0
+    assert syndication_odds(0.66, 1.0, CONFIG) < 0
+    assert syndication_odds(0.0, 1.0, CONFIG) < 0
+
+
+def test_syndicated_vs_rewrite_by_wording_and_containment() -> None:
     corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("rewrite", "2025-03-14T08:00Z"))
     matches = [
-        match("copy", "wire", cont_ab=0.92, cont_ba=0.85, reuse_ab=0.9, reuse_ba=0.85, distance=0.01),
+        match("copy", "wire", cont_ab=0.92, cont_ba=0.85, reuse_ab=0.9, reuse_ba=0.85, distance=0.01,
+              verbatim_ab=1.0, verbatim_ba=1.0),
         match("wire", "rewrite", cont_ab=0.1, cont_ba=0.15, reuse_ab=0.3, reuse_ba=0.35, distance=0.25),
         match("copy", "rewrite", cont_ab=0.1, cont_ba=0.15, reuse_ab=0.3, reuse_ba=0.35, distance=0.25),
     ]
@@ -157,15 +186,38 @@ def test_syndicated_vs_rewrite_by_containment() -> None:
 def test_copy_inside_a_larger_page_is_syndicated() -> None:
     # The wire story is all there (containment of the source in the copy), teasers around it.
     corpus = docs(("wire", "2025-03-14T06:00Z"), ("page", "2025-03-14T07:00Z"))
-    matches = [match("page", "wire", cont_ab=0.45, cont_ba=0.97, reuse_ab=0.5, reuse_ba=0.97)]
+    matches = [match("page", "wire", cont_ab=0.45, cont_ba=0.97, reuse_ab=0.5, reuse_ba=0.97,
+                     verbatim_ab=1.0, verbatim_ba=1.0)]
     v = by_id(run(corpus, matches)[0])
     assert v["page"].label is Label.SYNDICATED
+
+
+def test_truncated_copy_is_syndicated() -> None:
+    # The first paragraphs, word for word: all of the copy is in the wire story.
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"))
+    matches = [match("copy", "wire", cont_ab=0.96, cont_ba=0.55, verbatim_ab=1.0, verbatim_ba=1.0)]
+    assert by_id(run(corpus, matches)[0])["copy"].label is Label.SYNDICATED
+
+
+def test_full_length_text_with_reworded_sentences_is_a_rewrite() -> None:
+    # High containment, but half of the copy's sentences have words changed inside them.
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("light", "2025-03-14T07:00Z"))
+    matches = [match("light", "wire", cont_ab=0.85, cont_ba=0.8, verbatim_ab=0.5, verbatim_ba=0.5)]
+    assert by_id(run(corpus, matches)[0])["light"].label is Label.REWRITE
+
+
+def test_few_verbatim_sentences_in_an_article_of_its_own_are_a_rewrite() -> None:
+    # What it shares it shares word for word, but the wire is a small part of it and it of the wire.
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("article", "2025-03-14T07:00Z"))
+    matches = [match("article", "wire", cont_ab=0.3, cont_ba=0.35, verbatim_ab=1.0, verbatim_ba=1.0)]
+    assert by_id(run(corpus, matches)[0])["article"].label is Label.REWRITE
 
 
 def test_near_verbatim_sentences_without_5gram_containment_are_a_rewrite() -> None:
     # Every sentence kept but edited: below verbatim level, so a (light) rewrite.
     corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"))
-    matches = [match("copy", "wire", cont_ab=0.3, cont_ba=0.3, reuse_ab=0.97, reuse_ba=0.95, distance=0.02)]
+    matches = [match("copy", "wire", cont_ab=0.3, cont_ba=0.3, reuse_ab=0.97, reuse_ba=0.95, distance=0.02,
+                     verbatim_ab=0.1, verbatim_ba=0.1)]
     v = by_id(run(corpus, matches)[0])
     assert v["copy"].label is Label.REWRITE
 
@@ -186,9 +238,10 @@ def test_member_sharing_a_passage_with_the_original_joins_it() -> None:
     corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"))
     passage = Alignment(0, 0, "a shared sentence", "a shared sentence", 0.7)
     matches = [
-        match("copy", "wire", cont_ab=0.95, cont_ba=0.95),
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
         match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
-        replace(match("late", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.1, linked=False), alignments=(passage,)),
+        # What it shares with the copy is the wire's text: about as much of it is found in the wire.
+        replace(match("late", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.35, linked=False), alignments=(passage,)),
     ]
     labelling = label_corpus(corpus, matches, CONFIG)
     assert labelling.unverified == []
@@ -232,3 +285,38 @@ def test_clusters_largest_first_and_verdicts_in_input_order() -> None:
     assert clusters[0].members == ("x", "y", "z")
     # every member of a cluster derives from its original
     assert by_id(verdicts)["z"].source == "x"
+
+
+def test_copy_of_a_resembling_story_stays_with_that_story() -> None:
+    # Two wire stories on one company share a paraphrased sentence; each has a copy.
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("other", "2025-03-14T08:00Z"),
+                  ("other_copy", "2025-03-14T09:00Z"))
+    passage = Alignment(0, 0, "a paraphrased sentence", "a sentence paraphrased", 0.6)
+    matches = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
+        replace(match("other", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.15, reuse_ba=0.15), alignments=(passage,)),
+        match("other_copy", "other", cont_ab=0.97, cont_ba=0.9, reuse_ab=0.97, reuse_ba=0.9, verbatim_ab=1.0,
+              verbatim_ba=1.0),
+        replace(match("other_copy", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.15, reuse_ba=0.15, linked=False),
+                alignments=(passage,)),
+    ]
+    labelling = label_corpus(corpus, matches, CONFIG)
+    assert [c.members for c in labelling.clusters] == [("wire", "copy"), ("other", "other_copy")]
+    v = by_id(labelling.verdicts)
+    assert (v["other_copy"].source, v["other_copy"].label) == ("other", Label.SYNDICATED)
+    # other_copy holds 0.15 of itself in wire against 0.97 in other: below the shipped 0.3 of it.
+    assert CONFIG.original_share == 0.3
+    # With no share required, the paraphrased sentence chains both stories into one cluster.
+    merged = label_corpus(corpus, matches, replace(CONFIG, original_share=0.0))
+    assert [c.members for c in merged.clusters] == [("wire", "copy", "other", "other_copy")]
+
+
+def test_rewrite_that_keeps_as_much_of_the_original_as_of_its_copy_joins_it() -> None:
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("rewrite", "2025-03-14T08:00Z"))
+    matches = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
+        match("rewrite", "wire", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.3, reuse_ba=0.3),
+        match("rewrite", "copy", cont_ab=0.25, cont_ba=0.2, reuse_ab=0.35, reuse_ba=0.3),
+    ]
+    labelling = label_corpus(corpus, matches, CONFIG)
+    assert [c.members for c in labelling.clusters] == [("wire", "copy", "rewrite")]

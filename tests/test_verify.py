@@ -9,7 +9,7 @@ from dedup.background import load_background
 from dedup.config import NormalizeConfig, VerifyConfig
 from dedup.pipeline import prepare_all
 from dedup.records import Document, Match, Prepared
-from dedup.verify import Scorer, align, pair_scores
+from dedup.verify import PairScores, Scorer, align, pair_scores, style_folded
 
 STORY = """Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the busiest harbour in Kestria.
 The Harbour and Maritime Workers Union said about 4,200 of its members had joined the open-ended stoppage.
@@ -37,6 +37,15 @@ def verified(a_text: str, b_text: str, config: VerifyConfig = VerifyConfig()) ->
     a, b = prepared(a_text, b_text)
     scorer = Scorer(load_background()).fit([a, b])
     return a, b, scorer.verify([a, b], scorer.features([a, b]), [(0, 1)], config)[0]
+
+
+def measured(a_text: str, b_text: str) -> tuple[PairScores, Match]:
+    """The pair's measured scores (all passage cells at the alignment threshold) and its match."""
+    a, b = prepared(a_text, b_text)
+    scorer = Scorer(load_background()).fit([a, b])
+    features = scorer.features([a, b])
+    (scores,) = pair_scores(features, np.array([[0, 1]]), VerifyConfig())
+    return scores, scorer.verify([a, b], features, [(0, 1)], VerifyConfig())[0]
 
 
 def test_scorer_requires_fit() -> None:
@@ -163,4 +172,71 @@ def test_match_toward_swaps_directed_fields() -> None:
     assert (t.containment_ab, t.containment_ba) == (m.containment_ba, m.containment_ab)
     assert (t.reuse_ab, t.reuse_ba) == (m.reuse_ba, m.reuse_ab)
     assert [(x.a_index, x.b_index) for x in t.alignments] == [(x.b_index, x.a_index) for x in m.alignments]
+    assert (t.verbatim_ab, t.verbatim_ba) == (m.verbatim_ba, m.verbatim_ab)
     assert m.toward("d0") is m
+
+
+# --- word-for-word copying -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [
+        ("labour", "labor"), ("favourite", "favorite"), ("organisation", "organization"), ("analysed", "analyzed"),
+        ("centres", "centers"), ("defence", "defense"), ("travelled", "traveled"), ("programme", "program"),
+        ("catalogue", "catalog"), ("1,000", "1000"), ("4,200", "4200"), ("pct", ""), ("percent", ""),
+        ("mln", "million"), ("dlrs", "dollars"), ("hour", "hour"), ("four", "four"), ("harbour", "harbor"),
+        ("labor", "labor"), ("union", "union"),
+    ],
+)
+def test_style_folded(word: str, folded: str) -> None:
+    assert style_folded(word) == folded
+
+
+HOUSE_STYLE = (STORY.replace("harbour", "harbor").replace("14 percent", "14 per cent").replace("4,200", "4200")
+               .replace("6 percent", "6%"))
+LINES = STORY.strip().split("\n")
+
+
+def test_copy_and_house_style_copy_are_carried_word_for_word() -> None:
+    for text in (COPY, HOUSE_STYLE):
+        _, _, m = verified(STORY, text)
+        assert (m.verbatim_ab, m.verbatim_ba) == (1.0, 1.0)
+    assert HOUSE_STYLE != STORY
+
+
+def test_truncated_copy_is_carried_word_for_word() -> None:
+    _, _, m = verified(STORY, "\n".join(LINES[:3]))
+    assert m.verbatim_ba == 1.0  # all of the truncated copy is the wire's
+    assert m.verbatim_ab == 1.0  # and what of the wire it keeps, it keeps unchanged
+
+
+def test_reworded_sentences_lower_the_verbatim_share() -> None:
+    edited = list(LINES)
+    edited[0] = edited[0].replace("walked off the job", "stopped work")
+    edited[4] = edited[4].replace("was generous", "had been generous")
+    scores, m = measured(STORY, "\n".join(edited))
+    judged = [(x, y) for x, y, s in align(*scores.cells) if s >= 0.6]
+    assert sorted(x for x, _ in judged) == list(range(6))
+    # The quote (passage 2) is left out; of the other five, 0 and 4 were reworded.
+    w = scores.weights_a
+    assert m.verbatim_ab == pytest.approx((w[1] + w[3] + w[5]) / (w[0] + w[1] + w[3] + w[4] + w[5]))
+    assert 0.3 < m.verbatim_ab < 0.8
+
+
+def test_a_kept_quote_is_not_word_for_word_evidence() -> None:
+    # A rewrite that rewords every sentence but keeps the quote as it was.
+    rewrite = "\n".join([
+        "Port Aldmere dockworkers stopped work on Friday, halting cargo at Kestria's busiest harbour.",
+        LINES[2],
+        "The union wants a pay rise of 14 percent over two years and no more mandatory double night shifts.",
+    ])
+    scores, m = measured(rewrite, STORY)
+    judged = [(x, y) for x, y, s in align(*scores.cells) if s >= 0.6]
+    assert len(judged) == 3  # all three aligned, the quote with its original at cosine 1
+    assert m.verbatim_ab == 0.0
+
+
+def test_nothing_aligned_has_no_verbatim_share() -> None:
+    _, _, m = verified(STORY, LIBRARY)
+    assert (m.verbatim_ab, m.verbatim_ba) == (0.0, 0.0)
