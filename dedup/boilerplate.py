@@ -102,7 +102,10 @@ def doc_lines(text: str) -> Lines:
 
 
 def outlet_chrome(docs: list[Lines], config: NormalizeConfig) -> set[str]:
-    """The keys repeated across one outlet's documents that are chrome: short ones, and long ones on otherwise different pages."""
+    """The keys repeated across one outlet's documents that are chrome.
+
+    Short ones, and long ones on pages that otherwise differ.
+    """
     min_docs = config.outlet_boilerplate_min_docs
     if len(docs) < min_docs:
         return set()

@@ -143,13 +143,14 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
         for member, match in attached:
             copied = syndication_odds(*label_features(match), config) >= 0
             label = Label.SYNDICATED if copied else Label.REWRITE
-            verdicts[member] = Verdict(
-                member, original, label, original, round(match.score, 4), round(match.reuse_ab, 4), len(match.alignments)
-            )
+            score, reuse = round(match.score, 4), round(match.reuse_ab, 4)
+            verdicts[member] = Verdict(member, original, label, original, score, reuse, len(match.alignments))
         stack.extend(reversed(components(rest, links)))
     clusters.sort(key=lambda c: (-len(c.members), index[c.id]))
     labelled = [
-        replace(verdicts[d.id], passage_links=tuple(sorted(passage_links[d.id]))) if passage_links[d.id] else verdicts[d.id]
+        replace(verdicts[d.id], passage_links=tuple(sorted(passage_links[d.id])))
+        if passage_links[d.id]
+        else verdicts[d.id]
         for d in docs
     ]
     return Labelling(labelled, clusters, sorted(unverified))

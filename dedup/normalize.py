@@ -220,7 +220,8 @@ def story_lines(text: str, boilerplate: frozenset[str]) -> list[tuple[int, str]]
     seen: set[str] = set()
     story, body_seen, since_body = 0, False, 0
     for line in clean_text(text).split("\n"):
-        if body_seen and _STORY_HEADER.match(line) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith("."):
+        header = _STORY_HEADER.match(line) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith(".")
+        if body_seen and header:
             story, body_seen = story + 1, False
             for entry in kept[len(kept) - since_body :]:
                 entry[0] = story

@@ -88,7 +88,10 @@ def _rowwise_dot(m: sp.csr_matrix, r1: np.ndarray, r2: np.ndarray) -> np.ndarray
 def _tfidf(
     token_lists: Sequence[Sequence[str]], vocabulary: dict[str, int], idf: np.ndarray
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Sublinear TF-IDF rows of many token lists (tokens outside the vocabulary ignored), l2-normalized, and each row's mass."""
+    """Sublinear TF-IDF rows of many token lists, l2-normalized, and each row's mass.
+
+    Tokens outside the vocabulary are ignored.
+    """
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     get = vocabulary.get
     cols = np.array([get(t, -1) for t in chain.from_iterable(token_lists)], dtype=np.int64)
@@ -330,7 +333,9 @@ def verify(
     reuse_ab = _reuse(measured.weights_a, ia, scores)
     reuse_ba = _reuse(measured.weights_b, ib, scores)
     containment = max(cont_ab, cont_ba)
-    one_passage_enough = containment >= config.partial_containment or max(reuse_ab, reuse_ba) >= config.single_passage_share
+    one_passage_enough = (
+        containment >= config.partial_containment or max(reuse_ab, reuse_ba) >= config.single_passage_share
+    )
     linked = (
         containment >= config.syndication_containment
         or len(reused) >= config.min_reused
