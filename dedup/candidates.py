@@ -45,21 +45,24 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def bucket_pairs(keys: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pairs (i, j), i < j, of rows sharing a key in any band; a bucket over ``max_bucket`` gives a star.
+def bucket_pairs(keys: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j), i < j, of rows sharing a key in any band, and in how many bands they do.
 
-    Similar rows collide in many bands, so the pairs found are merged every
-    few bands to keep memory near the number of distinct pairs.
+    A bucket over ``max_bucket`` gives a star. Similar rows collide in many
+    bands, so the pairs found are merged every few bands to keep memory near
+    the number of distinct pairs.
     """
     n = keys.shape[0]
-    merged = np.empty(0, dtype=np.int64)
+    merged, bands = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     found: list[np.ndarray] = []
     for band in range(keys.shape[1]):
         found += _band_pairs(keys[:, band], max_bucket)
         if band % _MERGE_EVERY == _MERGE_EVERY - 1 or band == keys.shape[1] - 1:
-            merged = np.unique(np.concatenate([merged, *(_pair_keys(p, n) for p in found)]))
+            new = np.concatenate([_pair_keys(p, n) for p in found])
+            merged, inverse = np.unique(np.concatenate([merged, new]), return_inverse=True)
+            bands = np.bincount(inverse.ravel(), np.r_[bands, np.ones(new.size)].astype(np.float64)).astype(np.int64)
             found = []
-    return np.stack(np.divmod(merged, max(n, 1)), axis=1)
+    return np.stack(np.divmod(merged, max(n, 1)), axis=1), bands
 
 
 def _band_pairs(column: np.ndarray, max_bucket: int) -> list[np.ndarray]:
@@ -94,25 +97,39 @@ def unique_pairs(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(np.divmod(keys, n), axis=1), counts
 
 
-def lsh_pairs(sigs: np.ndarray, threshold: float, max_bucket: int) -> np.ndarray:
-    """Row pairs whose signatures collide in a band tuned to ``threshold``; empty rows never pair."""
+def lsh_pairs(sigs: np.ndarray, threshold: float, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs whose signatures collide in a band tuned to ``threshold``, and in how many bands.
+
+    Empty rows never pair.
+    """
     if sigs.shape[0] < 2:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
     bands, rows = band_params(threshold, sigs.shape[1])
     keep = np.flatnonzero(sigs[:, 0] != EMPTY)
-    pairs = bucket_pairs(band_keys(sigs[keep], bands, rows), max_bucket)
-    return keep[pairs]
+    pairs, collisions = bucket_pairs(band_keys(sigs[keep], bands, rows), max_bucket)
+    return keep[pairs], collisions
 
 
 def document_pairs(doc_sigs: np.ndarray, passage_sigs: np.ndarray, passage_owner: np.ndarray,
                    config: CandidateConfig) -> dict[tuple[int, int], str]:
-    """Candidate document pairs with how each was found (``document``, ``passage`` or both)."""
+    """Candidate document pairs with how each was found (``document``, ``passage`` or both).
+
+    Through passages, a document pair needs ``min_passage_hits`` colliding
+    passage pairs, or one passage pair that collides in at least
+    ``strong_passage_bands`` bands (a sentence kept nearly whole).
+    """
     found: dict[tuple[int, int], str] = {}
-    for i, j in lsh_pairs(doc_sigs, config.doc_threshold, config.max_bucket).tolist():
+    for i, j in lsh_pairs(doc_sigs, config.doc_threshold, config.max_bucket)[0].tolist():
         found[(i, j)] = "document"
-    passage = lsh_pairs(passage_sigs, config.passage_threshold, config.max_bucket)
+    passage, collisions = lsh_pairs(passage_sigs, config.passage_threshold, config.max_bucket)
     owners = passage_owner[passage]
-    doc_pairs, hits = unique_pairs(owners[owners[:, 0] != owners[:, 1]], doc_sigs.shape[0])
-    for i, j in doc_pairs[hits >= config.min_passage_hits].tolist():
+    apart = owners[:, 0] != owners[:, 1]
+    n_docs = doc_sigs.shape[0]
+    doc_pairs, hits = unique_pairs(owners[apart], n_docs)
+    strong = np.zeros(len(doc_pairs), dtype=bool)
+    if doc_pairs.size:
+        close = owners[apart & (collisions >= config.strong_passage_bands)]
+        strong[np.searchsorted(_pair_keys(doc_pairs, n_docs), _pair_keys(close, n_docs))] = True
+    for i, j in doc_pairs[(hits >= config.min_passage_hits) | strong].tolist():
         found[(i, j)] = "document+passage" if (i, j) in found else "passage"
     return dict(sorted(found.items()))

@@ -52,27 +52,28 @@ def test_identical_rows_pair_unrelated_do_not() -> None:
     sets = random_sets(1, 4)
     sets.append(sets[1].copy())  # row 4 duplicates row 1
     sigs = signatures(sets, SIG)
-    pairs = lsh_pairs(sigs, 0.3, 50)
+    pairs, bands = lsh_pairs(sigs, 0.3, 50)
     assert pairs.tolist() == [[1, 4]]
+    assert bands.tolist() == [band_params(0.3, 128)[0]]  # identical rows collide in every band
 
 
 def test_near_duplicate_rows_pair() -> None:
     a, b = random_sets(2, 2, size=200)
     near = np.unique(np.concatenate([a[:190], b[:10]]))
     sigs = signatures([a, b, near], SIG)
-    assert lsh_pairs(sigs, 0.3, 50).tolist() == [[0, 2]]
+    assert lsh_pairs(sigs, 0.3, 50)[0].tolist() == [[0, 2]]
 
 
 def test_empty_rows_never_pair() -> None:
     empty = np.empty(0, dtype=np.uint64)
     (x,) = random_sets(3, 1)
     sigs = signatures([empty, x, empty, x.copy()], SIG)
-    assert lsh_pairs(sigs, 0.3, 50).tolist() == [[1, 3]]
+    assert lsh_pairs(sigs, 0.3, 50)[0].tolist() == [[1, 3]]
 
 
 def test_fewer_than_two_rows() -> None:
     (x,) = random_sets(4, 1)
-    assert lsh_pairs(signatures([x], SIG), 0.3, 50).shape == (0, 2)
+    assert lsh_pairs(signatures([x], SIG), 0.3, 50)[0].shape == (0, 2)
 
 
 def test_oversized_bucket_gives_a_star_from_its_first_member() -> None:
@@ -81,8 +82,8 @@ def test_oversized_bucket_gives_a_star_from_its_first_member() -> None:
     rows = [stock.copy() for _ in range(4)] + sets[1:]  # 4 identical rows, then 2 unrelated
     sigs = signatures(rows, SIG)
     every = sorted([i, j] for i in range(4) for j in range(i + 1, 4))
-    assert lsh_pairs(sigs, 0.3, 4).tolist() == every
-    assert lsh_pairs(sigs, 0.3, 3).tolist() == [[0, 1], [0, 2], [0, 3]]
+    assert lsh_pairs(sigs, 0.3, 4)[0].tolist() == every
+    assert lsh_pairs(sigs, 0.3, 3)[0].tolist() == [[0, 1], [0, 2], [0, 3]]
 
 
 def test_a_story_reprinted_by_many_outlets_stays_one_cluster() -> None:
@@ -94,9 +95,11 @@ def test_a_story_reprinted_by_many_outlets_stays_one_cluster() -> None:
 
 def test_bucket_pairs_on_keys() -> None:
     keys = np.array([[7, 1], [7, 2], [9, 3], [7, 2], [9, 4]], dtype=np.uint64)
-    assert bucket_pairs(keys, 50).tolist() == [[0, 1], [0, 3], [1, 3], [2, 4]]
+    pairs, bands = bucket_pairs(keys, 50)
+    assert pairs.tolist() == [[0, 1], [0, 3], [1, 3], [2, 4]]
+    assert bands.tolist() == [1, 1, 2, 1]  # rows 1 and 3 share a key in both bands
     # Band 0's bucket of 3 is too big at max_bucket=2: a star from row 0; band 1 still pairs rows 1 and 3.
-    assert bucket_pairs(keys, 2).tolist() == [[0, 1], [0, 3], [1, 3], [2, 4]]
+    assert bucket_pairs(keys, 2)[0].tolist() == [[0, 1], [0, 3], [1, 3], [2, 4]]
 
 
 def test_band_keys_equal_for_equal_bands_only() -> None:
@@ -146,3 +149,16 @@ def test_unique_pairs_orders_each_pair_and_counts_repeats() -> None:
     pairs, counts = unique_pairs(np.array([[3, 1], [1, 3], [0, 2], [2, 2]]), 4)
     assert pairs.tolist() == [[0, 2], [1, 3], [2, 2]]
     assert counts.tolist() == [1, 2, 1]
+
+
+def test_one_passage_kept_whole_is_enough_one_loosely_similar_is_not() -> None:
+    doc_sets = random_sets(16, 3)
+    passage_sets = random_sets(17, 6, size=12)
+    owner = np.array([0, 0, 1, 1, 2, 2])
+    passage_sets[2] = passage_sets[0].copy()  # doc 1 keeps one sentence of doc 0 whole
+    # Doc 2 shares a quarter of a sentence's stem pairs with doc 0 (Jaccard about 0.14).
+    passage_sets[4] = np.unique(np.concatenate([passage_sets[1][:3], passage_sets[4][3:]]))
+    doc_sigs, passage_sigs = signatures(doc_sets, SIG), signatures(passage_sets, SIG)
+    assert document_pairs(doc_sigs, passage_sigs, owner, CandidateConfig()) == {(0, 1): "passage"}
+    never = CandidateConfig(strong_passage_bands=band_params(0.15, 128)[0] + 1)
+    assert document_pairs(doc_sigs, passage_sigs, owner, never) == {}
