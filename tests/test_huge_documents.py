@@ -84,7 +84,7 @@ def test_cli_clusters_a_10mb_jsonl_document_alone(tmp_path: Path, huge: str) -> 
     assert result.exit_code == 0, (result.stderr, result.exception)
     assert records(out) == {
         "huge": {"id": "huge", "cluster": "huge", "label": "original", "source": None, "score": None,
-                 "reuse": None, "passages": 0}
+                 "reuse": None, "passages": 0, "passage_links": []}
     }
 
 
