@@ -168,10 +168,10 @@ def cluster_documents(
 ) -> Result:
     """Find wire-origin clusters in a corpus and label every document in them.
 
-    ``workers`` > 1 prepares documents in that many processes; the result is the
-    same as with one. ``progress`` is told when
-    each stage ends and ``advance`` how far the long stages (preparing,
-    verifying) have got; the CLI draws them on a terminal.
+    ``workers`` > 1 prepares and signs documents in that many processes; the
+    result is the same as with one. ``progress`` is told when each stage ends
+    and ``advance`` how far the long stages (preparing, verifying) have got;
+    the CLI draws them on a terminal.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
