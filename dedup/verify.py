@@ -8,6 +8,7 @@ articles on one event share names, but not sentence after sentence.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -131,7 +132,7 @@ class Scorer:
     def phrase_idf(self, phrase: str) -> float:
         """IDF of an evidence phrase ("stem stem") over the corpus and the background."""
         df = self.phrase_df_.get(phrase, 0) + self.background.phrase_df.get(phrase, 0)
-        return float(np.log((1.0 + self.n_docs_) / (1.0 + df)) + 1.0)
+        return math.log((1.0 + self.n_docs_) / (1.0 + df)) + 1.0
 
     def features(self, docs: Sequence[Prepared]) -> Features:
         """TF-IDF rows of the documents and of all their passages, and the documents' shingle sets."""
@@ -216,12 +217,11 @@ def align(ii: np.ndarray, jj: np.ndarray, sim: np.ndarray) -> list[tuple[int, in
     """Greedy one-to-one alignment of passage cells (index in A, index in B, cosine), best first."""
     order = np.lexsort((jj, ii, -sim))
     used_a, used_b, pairs = set(), set(), []
-    for k in order.tolist():
-        i, j = int(ii[k]), int(jj[k])
+    for i, j, score in zip(ii[order].tolist(), jj[order].tolist(), sim[order].tolist()):
         if i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
-            pairs.append((i, j, float(min(sim[k], 1.0))))
+            pairs.append((i, j, min(score, 1.0)))
     return sorted(pairs)
 
 
