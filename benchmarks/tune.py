@@ -24,7 +24,7 @@ from dedup.pipeline import auto_workers
 
 # (stage, field, values tried); the default of each field is among its values.
 GRID: tuple[tuple[str, str, tuple[float, ...]], ...] = (
-    ("candidates", "strong_passage_bands", (4, 6, 8, 10, 16, 65)),
+    ("candidates", "strong_passage_bands", (4, 8, 12, 16, 65)),
     ("verify", "align_threshold", (0.3, 0.4, 0.5)),
     ("verify", "min_phrase_evidence", (7.0, 10.0, 14.0)),
     ("verify", "rare_phrase_idf", (5.0, 6.5, 8.0)),
