@@ -53,8 +53,11 @@ def match_scores(m: Match) -> dict[str, Any]:
         "reuse_ab": round(m.reuse_ab, 4),
         "reuse_ba": round(m.reuse_ba, 4),
         "paraphrase_distance": round(m.paraphrase_distance, 4),
+        "verbatim_ab": round(m.verbatim_ab, 4),
+        "verbatim_ba": round(m.verbatim_ba, 4),
         "reused_passages": len(m.alignments),
         "linked": m.linked,
+        "tail_only": m.tail_only,
     }
 
 

@@ -91,10 +91,11 @@ def test_table_empty() -> None:
 
 def test_match_scores_and_alignment_record() -> None:
     al = Alignment(2, 5, "A sentence.", "A sentence, reworded.", 0.876543, ("patient month", "got letter"))
-    m = Match("a", "b", 0.123456, 0.5, 0.25, 0.75, 0.4, 0.3, 0.5, 0.2, True, (al,))
+    m = Match("a", "b", 0.123456, 0.5, 0.25, 0.75, 0.4, 0.3, 0.5, 0.2, True, (al,), verbatim_ab=0.66666)
     assert match_scores(m) == {
         "score": 0.5, "jaccard": 0.1235, "containment_ab": 0.5, "containment_ba": 0.25, "cosine": 0.75,
-        "reuse_ab": 0.4, "reuse_ba": 0.3, "paraphrase_distance": 0.2, "reused_passages": 1, "linked": True,
+        "reuse_ab": 0.4, "reuse_ba": 0.3, "paraphrase_distance": 0.2, "verbatim_ab": 0.6667, "verbatim_ba": 0.0,
+        "reused_passages": 1, "linked": True, "tail_only": False,
     }
     assert alignment_record(al) == {"a_index": 2, "b_index": 5, "score": 0.8765, "a": "A sentence.",
                                     "b": "A sentence, reworded.", "shared_phrases": ["patient month", "got letter"]}
