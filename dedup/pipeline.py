@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 
 import numpy as np
@@ -60,12 +60,30 @@ class PairScore:
 Advance = Callable[[str, int, int], None]
 
 
-def sign(docs: Sequence[Prepared], config: SignatureConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Document signatures (word n-grams) and passage signatures (content-stem pairs), in order."""
+@dataclass(frozen=True)
+class Signed:
+    """MinHash signatures of documents (word n-grams) and passages (content-stem pairs), in order.
+
+    ``shingles`` are the documents' word n-gram hashes and ``shingle_rows`` the
+    document of each: verification measures containment on them.
+    """
+
+    documents: np.ndarray
+    passages: np.ndarray
+    shingles: np.ndarray
+    shingle_rows: np.ndarray
+
+
+def sign(docs: Sequence[Prepared], config: SignatureConfig) -> Signed:
+    """MinHash signatures of the documents and of all their passages."""
     passages = [p.tokens for d in docs for p in d.passages]
-    doc_sigs = grouped_signatures(*shingle_sets([d.words for d in docs], config.doc_shingle), len(docs), config)
-    passage_sigs = grouped_signatures(*shingle_sets(passages, config.passage_shingle), len(passages), config)
-    return doc_sigs, passage_sigs
+    shingles, rows = shingle_sets([d.words for d in docs], config.doc_shingle)
+    return Signed(
+        grouped_signatures(shingles, rows, len(docs), config),
+        grouped_signatures(*shingle_sets(passages, config.passage_shingle), len(passages), config),
+        shingles,
+        rows,
+    )
 
 
 # Documents prepared, and pairs verified, between two progress reports.
@@ -103,7 +121,7 @@ def prepare_and_sign(
     pool: ProcessPoolExecutor | None,
     workers: int,
     advance: Advance | None = None,
-) -> tuple[list[Prepared], tuple[str, ...], np.ndarray, np.ndarray]:
+) -> tuple[list[Prepared], tuple[str, ...], Signed]:
     """The documents with text prepared and signed, in order, and the ids of those without.
 
     Signing is done with preparing, chunk by chunk, so that it runs in the
@@ -111,18 +129,17 @@ def prepare_and_sign(
     """
     prepared: list[Prepared] = []
     skipped: list[str] = []
-    doc_sigs, passage_sigs = [], []
+    parts: list[Signed] = []
     for chunk, signed in _prepare_chunks(docs, config.normalize, config.signature, pool, workers, advance):
+        parts.append(replace(signed, shingle_rows=signed.shingle_rows + len(prepared)))
         prepared += (p for p in chunk if p.words)
         skipped += (p.id for p in chunk if not p.words)
-        doc_sigs.append(signed[0])
-        passage_sigs.append(signed[1])
-    width = config.signature.num_perm
+    if not parts:
+        parts = [sign([], config.signature)]
     return (
         prepared,
         tuple(skipped),
-        np.concatenate(doc_sigs) if doc_sigs else np.empty((0, width), dtype=np.uint64),
-        np.concatenate(passage_sigs) if passage_sigs else np.empty((0, width), dtype=np.uint64),
+        Signed(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Signed))),
     )
 
 
@@ -133,7 +150,7 @@ def _prepare_chunks(
     pool: ProcessPoolExecutor | None,
     workers: int,
     advance: Advance | None,
-) -> Iterator[tuple[list[Prepared], tuple[np.ndarray, np.ndarray] | None]]:
+) -> Iterator[tuple[list[Prepared], Signed | None]]:
     boilerplate = find_boilerplate(docs, config)
     job = partial(_prepare_chunk, boilerplate=boilerplate, config=config, signature=signature)
     parts = [docs[r.start : r.stop] for r in _chunks(len(docs), max(workers * 4, len(docs) // _PREPARE_BATCH))]
@@ -147,7 +164,7 @@ def _prepare_chunks(
 
 def _prepare_chunk(
     docs: Sequence[Document], boilerplate: Boilerplate, config: NormalizeConfig, signature: SignatureConfig | None
-) -> tuple[list[Prepared], tuple[np.ndarray, np.ndarray] | None]:
+) -> tuple[list[Prepared], Signed | None]:
     prepared = [prepare(d, boilerplate.keys_for(d), config) for d in docs]
     return prepared, None if signature is None else sign([p for p in prepared if p.words], signature)
 
@@ -191,14 +208,14 @@ def cluster_documents(
             raise InputError(d.origin or d.id, f"duplicate document id {d.id!r}")
         seen.add(d.id)
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
-        prepared, skipped, doc_sigs, passage_sigs = prepare_and_sign(all_docs, config, pool, workers, advance)
+        prepared, skipped, signed = prepare_and_sign(all_docs, config, pool, workers, advance)
     owner = np.repeat(np.arange(len(prepared)), [len(d.passages) for d in prepared])
     lap("prepare", f"prepared and signed {len(prepared)} documents and {int(owner.size)} passages")
-    pairs = document_pairs(doc_sigs, passage_sigs, owner, config.candidates)
-    del doc_sigs, passage_sigs
+    pairs = document_pairs(signed.documents, signed.passages, owner, config.candidates)
     lap("candidates", f"found {len(pairs)} candidate pairs")
     scorer = fit_scorer(prepared, config, background)
-    features = scorer.features(prepared)
+    features = scorer.features(prepared, (signed.shingles, signed.shingle_rows))
+    del signed
     matches: tuple[Match, ...] = ()
     candidates = list(pairs)
     for start in range(0, len(candidates), _VERIFY_BATCH):

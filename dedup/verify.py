@@ -134,18 +134,24 @@ class Scorer:
         df = self.phrase_df_.get(phrase, 0) + self.background.phrase_df.get(phrase, 0)
         return math.log((1.0 + self.n_docs_) / (1.0 + df)) + 1.0
 
-    def features(self, docs: Sequence[Prepared]) -> Features:
-        """TF-IDF rows of the documents and of all their passages, and the documents' shingle sets."""
+    def features(
+        self, docs: Sequence[Prepared], shingles: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> Features:
+        """TF-IDF rows of the documents and of all their passages, and the documents' shingle sets.
+
+        ``shingles`` are the documents' word n-gram hashes and owners as
+        ``shingle.shingle_sets`` gives them, when they were computed already.
+        """
         if not hasattr(self, "idf_"):
             raise RuntimeError("Scorer is not fitted: call fit(documents) first")
         passages, weights = _tfidf([p.tokens for d in docs for p in d.passages], self.vocabulary_, self.idf_)
         documents, _ = _tfidf([d.stems for d in docs], self.vocabulary_, self.idf_)
-        values, owner = shingle_sets([d.words for d in docs], self.shingle)
+        values, owner = shingles if shingles is not None else shingle_sets([d.words for d in docs], self.shingle)
         _, column = np.unique(values, return_inverse=True)
-        shingles = _csr(owner, column.ravel(), np.ones(values.size), (len(docs), int(column.max(initial=-1)) + 1))
-        shingles.data[:] = 1.0
+        sets = _csr(owner, column.ravel(), np.ones(values.size), (len(docs), int(column.max(initial=-1)) + 1))
+        sets.data[:] = 1.0
         first = np.r_[0, np.cumsum([len(d.passages) for d in docs])]
-        return Features(documents, passages, weights, first, shingles)
+        return Features(documents, passages, weights, first, sets)
 
     def verify(
         self, docs: Sequence[Prepared], features: Features, pairs: Sequence[tuple[int, int]], config: VerifyConfig

@@ -9,6 +9,7 @@ from dedup.background import load_background
 from dedup.config import NormalizeConfig, VerifyConfig
 from dedup.pipeline import prepare_all
 from dedup.records import Document, Match, Prepared
+from dedup.shingle import shingle_sets
 from dedup.verify import PairScores, Scorer, align, pair_scores, style_folded
 
 STORY = """Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the busiest harbour in Kestria.
@@ -240,3 +241,10 @@ def test_a_kept_quote_is_not_word_for_word_evidence() -> None:
 def test_nothing_aligned_has_no_verbatim_share() -> None:
     _, _, m = verified(STORY, LIBRARY)
     assert (m.verbatim_ab, m.verbatim_ba) == (0.0, 0.0)
+
+
+def test_features_from_precomputed_shingles_are_the_same() -> None:
+    docs = prepared(STORY, COPY, LIBRARY)
+    scorer = Scorer(load_background()).fit(docs)
+    given = scorer.features(docs, shingle_sets([d.words for d in docs], scorer.shingle))
+    assert (given.shingles != scorer.features(docs).shingles).nnz == 0
