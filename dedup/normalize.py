@@ -61,6 +61,8 @@ _STORY_HEADER = re.compile(
 )
 # A line this long that ends a sentence is body text, not a headline or teaser.
 _BODY_PARAGRAPH_WORDS = 12
+# Body paragraphs of a story before repeated header chrome can start another one.
+_STORY_MIN_PARAGRAPHS = 3
 # A photo caption ends with its agency credit in parentheses: "... (AFP)".
 _CAPTION = re.compile(r"\((?:[A-Z][A-Za-z]*[ /.&]?){1,4}\)\s*$")
 _ABBREVIATIONS = frozenset(
@@ -213,16 +215,18 @@ def story_lines(text: str, boilerplate: frozenset[str]) -> list[tuple[int, str]]
 
     A page that appends another article below its own (news sites' "next
     story") repeats the story header chrome ("Updated ...", "Follow", "Short
-    Url") after body text: there a new story begins, together with the
-    headline and teaser lines that came after the last body paragraph.
+    Url") after a whole article: after ``_STORY_MIN_PARAGRAPHS`` body
+    paragraphs a new story begins there, together with the headline and
+    teaser lines that came after the last body paragraph. A header after a
+    standfirst or a lede alone is the page's own.
     """
     kept: list[list] = []
     seen: set[str] = set()
-    story, body_seen, since_body = 0, False, 0
+    story, body_paragraphs, since_body = 0, 0, 0
     for line in clean_text(text).split("\n"):
         header = _STORY_HEADER.match(line) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith(".")
-        if body_seen and header:
-            story, body_seen = story + 1, False
+        if header and body_paragraphs >= _STORY_MIN_PARAGRAPHS:
+            story, body_paragraphs = story + 1, 0
             for entry in kept[len(kept) - since_body :]:
                 entry[0] = story
         key = line_key(line)
@@ -231,7 +235,7 @@ def story_lines(text: str, boilerplate: frozenset[str]) -> list[tuple[int, str]]
         seen.add(key)
         kept.append([story, line])
         if len(line.split()) >= _BODY_PARAGRAPH_WORDS and line.endswith((".", '."', "!", "?", '?"')):
-            body_seen, since_body = True, 0
+            body_paragraphs, since_body = body_paragraphs + 1, 0
         else:
             since_body += 1
     return [(k, line) for k, line in kept]

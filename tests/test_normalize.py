@@ -272,16 +272,27 @@ def test_body_lines_boilerplate_keys_are_case_and_punctuation_insensitive() -> N
     ]
 
 
-def test_story_lines_start_a_story_where_header_chrome_follows_body_text() -> None:
-    body = "Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the harbour."
+STRIKE = [
+    "Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the harbour.",
+    "The union said about 4,200 of its members had joined the open-ended stoppage on the first day.",
+    "The port authority said its final offer of 6 percent was generous given falling transit volumes.",
+]
+
+
+def test_story_lines_start_a_story_where_header_chrome_follows_an_article() -> None:
     other = "The National Library of Kestria reopened in the capital on Friday after a five-year restoration."
-    text = "\n".join(["Updated 06 August 2024", "Follow", "Strike shuts port", body,
+    text = "\n".join(["Updated 06 August 2024", "Follow", "Strike shuts port", *STRIKE,
                       "Library reopens", "Updated 9 sec ago", "Follow", other])
     assert story_lines(text, frozenset()) == [
-        (0, "Strike shuts port"), (0, body), (1, "Library reopens"), (1, other)
+        (0, "Strike shuts port"), *((0, line) for line in STRIKE), (1, "Library reopens"), (1, other)
     ]
     prepared = prepare(Document("d", text), frozenset(), CONFIG)
-    assert [p.story for p in prepared.passages] == [0, 1]
+    assert [p.story for p in prepared.passages] == [0, 0, 0, 1]
+
+
+def test_story_lines_header_chrome_after_a_lede_is_the_pages_own() -> None:
+    text = "\n".join([STRIKE[0], "Updated 9 sec ago", "Follow", *STRIKE[1:]])
+    assert {story for story, _ in story_lines(text, frozenset())} == {0}
 
 
 def test_story_lines_one_story_without_repeated_header_chrome() -> None:
