@@ -207,7 +207,8 @@ def _identical_cells(features: Features, a: int, b: int) -> tuple[np.ndarray, np
     def keys(doc: int) -> dict[bytes, int]:
         rows = features.passages[features.first[doc] : features.first[doc + 1]]
         return {
-            rows.indices[rows.indptr[r] : rows.indptr[r + 1]].tobytes(): r
+            rows.indices[rows.indptr[r] : rows.indptr[r + 1]].tobytes()
+            + rows.data[rows.indptr[r] : rows.indptr[r + 1]].tobytes(): r
             for r in range(rows.shape[0])
             if rows.indptr[r + 1] > rows.indptr[r]
         }

@@ -248,3 +248,14 @@ def test_features_from_precomputed_shingles_are_the_same() -> None:
     scorer = Scorer(load_background()).fit(docs)
     given = scorer.features(docs, shingle_sets([d.words for d in docs], scorer.shingle))
     assert (given.shingles != scorer.features(docs).shingles).nnz == 0
+
+
+def test_huge_pairs_do_not_take_the_same_words_in_other_counts_for_identical() -> None:
+    docs = prepared(
+        "Dockworkers struck the port and the port stayed shut all day on Friday.",
+        "Dockworkers struck the port and it stayed shut all day on Friday.",
+    )
+    assert set(docs[0].passages[0].tokens) == set(docs[1].passages[0].tokens)
+    f = Scorer(load_background()).fit(docs).features(docs)
+    (measured,) = pair_scores(f, np.array([[0, 1]]), VerifyConfig(max_align_cells=0))
+    assert measured.cells[0].size == 0
