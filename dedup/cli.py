@@ -20,7 +20,7 @@ from dedup.pipeline import (
     compare_documents,
     score_pairs,
 )
-from dedup.readers import describe_skipped, read_corpus, read_pairs
+from dedup.readers import describe_skipped, iter_corpus, read_corpus, read_pairs
 from dedup.report import WRITERS, alignment_record, atomic_output, match_scores
 
 
@@ -108,16 +108,15 @@ def cluster(
     if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise InputError(output, "cannot write output: its directory does not exist")
     skipped: list[InputError] = []
-    docs = read_corpus(paths, on_error=skipped.append if skip_bad else None)
-    if skipped:
-        click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
     bar = None if quiet or not sys.stderr.isatty() else StageBar()
     result = cluster_documents(
-        docs,
-        workers=workers or auto_workers(len(docs)),
+        iter_corpus(paths, on_error=skipped.append if skip_bad else None),
+        workers=workers,
         progress=bar.finished if bar else None,
         advance=bar.advance if bar else None,
     )
+    if skipped:
+        click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
     for doc_id in result.skipped:
         click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)
     with atomic_output(output, sys.stdout) as out:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from dedup.config import LabelConfig
 from dedup.records import Cluster, Document, Label, Match, Verdict
+
+
+@dataclass(frozen=True)
+class Member:
+    """What labelling reads of a document: its id, date and text length (never its text)."""
+
+    id: str
+    published: str | None
+    length: int
+
+    @classmethod
+    def of(cls, doc: Document) -> Member:
+        return cls(doc.id, doc.published, len(doc.text))
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -42,7 +55,7 @@ def syndication_odds(verbatim: float, copied: float, config: LabelConfig) -> flo
     return config.verbatim_weight * verbatim + config.copied_weight * copied + config.bias
 
 
-def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[str, Match]]) -> list[str]:
+def _order(members: list[str], docs: dict[str, Member], links: dict[str, dict[str, Match]]) -> list[str]:
     """Members from most to least original: by date when all are dated, else by how much of the others they hold.
 
     Ties (a verbatim copy and its original hold each other alike) go to the
@@ -53,7 +66,7 @@ def _order(members: list[str], docs: dict[str, Document], links: dict[str, dict[
     dates = {m: parse_date(docs[m].published) for m in members}
     if all(dates.values()):
         return sorted(members, key=lambda m: (dates[m], -derives[m], m))
-    return sorted(members, key=lambda m: (-derives[m], len(docs[m].text), m))
+    return sorted(members, key=lambda m: (-derives[m], docs[m].length, m))
 
 
 def components(members: list[str], links: dict[str, dict[str, Match]]) -> list[list[str]]:
@@ -103,8 +116,18 @@ class Labelling:
     unverified: list[tuple[str, str]]
 
 
-def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: LabelConfig) -> Labelling:
-    """Cluster the documents around originals and label every member against its original."""
+def label_corpus(
+    docs: Sequence[Member | Document],
+    matches: Sequence[Match],
+    config: LabelConfig,
+    checked: Callable[[str, str], bool] | None = None,
+) -> Labelling:
+    """Cluster the documents around originals and label every member against its original.
+
+    ``checked`` says whether a pair was verified though it has no match here
+    (one that shares no text); by default only pairs in ``matches`` were.
+    """
+    docs = [d if isinstance(d, Member) else Member.of(d) for d in docs]
     index = {d.id: i for i, d in enumerate(docs)}
     by_id = {d.id: d for d in docs}
     links: dict[str, dict[str, Match]] = {d.id: {} for d in docs}
@@ -136,7 +159,7 @@ def label_corpus(docs: Sequence[Document], matches: Sequence[Match], config: Lab
                 attached.append((member, match.toward(member)))
             else:
                 rest.append(member)
-                if match is None:
+                if match is None and not (checked is not None and checked(member, original)):
                     unverified.append((original, member))
         clusters.append(Cluster(original, (original, *(m for m, _ in attached))))
         verdicts[original] = Verdict(original, original, Label.ORIGINAL, None, None)

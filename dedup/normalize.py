@@ -189,6 +189,11 @@ def passage_tokens(
     return found.stems, found.names, found.quoted, found.in_quote
 
 
+def passage_phrases(sentence: str, in_quote: bool = False) -> tuple[str, ...]:
+    """The evidence phrases of a sentence ("stem stem", sorted), as ``prepare`` gives them for a passage."""
+    return _analyze(sentence, in_quote).phrases
+
+
 def split_sentences(paragraph: str) -> list[str]:
     """Sentences of one paragraph; abbreviations and initials do not end a sentence."""
     sentences: list[str] = []
@@ -251,12 +256,14 @@ def prepare(doc: Document, boilerplate: frozenset[str], config: NormalizeConfig)
         in_quote = False
         for sentence in split_sentences(line):
             found = _analyze(sentence, in_quote)
-            in_quote = found.in_quote
+            opens_in_quote, in_quote = in_quote, found.in_quote
             body_words += found.words
             body_stems += found.stems
             if len(found.words) >= config.min_passage_words:
                 quoted = sum(found.quoted) / len(found.quoted) if found.quoted else 0.0
-                passages.append(Passage(len(passages), sentence, found.stems, found.phrases, story, quoted))
+                passages.append(
+                    Passage(len(passages), sentence, found.stems, found.phrases, story, quoted, opens_in_quote)
+                )
     return Prepared(
         doc=doc,
         body="\n".join(line for _, line in lines),

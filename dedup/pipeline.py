@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
 from dedup.background import Background, load_background
 from dedup.boilerplate import Boilerplate, find_boilerplate
-from dedup.candidates import document_pairs
-from dedup.cluster import label_corpus
+from dedup.candidates import Bands, band_keys, band_params, document_pairs
+from dedup.cluster import Member, label_corpus
 from dedup.config import Config, NormalizeConfig, SignatureConfig
 from dedup.errors import InputError
 from dedup.normalize import prepare
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_sets
-from dedup.signature import grouped_signatures
-from dedup.verify import Scorer
+from dedup.signature import EMPTY, grouped_signatures
+from dedup.spool import Spool, read_extent
+from dedup.verify import Digest, FeatureBuilder, Features, digest, features_of, verify_pairs
 
 # Each round verifies the members of a cluster against an original chosen in the
 # previous one; originals settle in two or three rounds.
@@ -104,75 +107,115 @@ def _chunks(n: int, parts: int) -> list[range]:
     return [range(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
+def _ranges_for(n: int, workers: int) -> list[range]:
+    """The runs of documents handed to the workers: a few per worker, at most ``_PREPARE_BATCH`` long."""
+    return _chunks(n, max(workers * 4, -(-n // _PREPARE_BATCH)))
+
+
 def prepare_all(
     docs: Sequence[Document],
     config: NormalizeConfig,
     pool: ProcessPoolExecutor | None = None,
     workers: int = 1,
-    advance: Advance | None = None,
 ) -> list[Prepared]:
     """Every document prepared against the corpus' boilerplate, in order; in the pool when one is given."""
-    return [p for chunk, _ in _prepare_chunks(docs, config, None, pool, workers, advance) for p in chunk]
+    job = partial(_prepare_chunk, boilerplate=find_boilerplate(docs, config), config=config)
+    parts = [docs[r.start : r.stop] for r in _ranges_for(len(docs), workers)]
+    return [p for chunk in (pool.map(job, parts) if pool is not None else map(job, parts)) for p in chunk]
 
 
-def prepare_and_sign(
-    docs: Sequence[Document],
-    config: Config,
-    pool: ProcessPoolExecutor | None,
-    workers: int,
-    advance: Advance | None = None,
-) -> tuple[list[Prepared], tuple[str, ...], Signed]:
-    """The documents with text prepared and signed, in order, and the ids of those without.
+def _prepare_chunk(docs: Sequence[Document], boilerplate: Boilerplate, config: NormalizeConfig) -> list[Prepared]:
+    return [prepare(d, boilerplate.keys_for(d), config) for d in docs]
 
-    Signing is done with preparing, chunk by chunk, so that it runs in the
-    workers too; a set's signature depends on that set alone.
-    """
-    prepared: list[Prepared] = []
-    skipped: list[str] = []
-    parts: list[Signed] = []
-    for chunk, signed in _prepare_chunks(docs, config.normalize, config.signature, pool, workers, advance):
-        parts.append(replace(signed, shingle_rows=signed.shingle_rows + len(prepared)))
-        prepared += (p for p in chunk if p.words)
-        skipped += (p.id for p in chunk if not p.words)
-    if not parts:
-        parts = [sign([], config.signature)]
-    return (
-        prepared,
-        tuple(skipped),
-        Signed(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Signed))),
+
+@dataclass(frozen=True)
+class _Part:
+    """What a worker returns for a run of documents: the verification digest and LSH band keys of those
+    with text (``kept``), for documents and for passages."""
+
+    kept: np.ndarray
+    digest: Digest
+    documents: tuple[np.ndarray, np.ndarray]
+    passages: tuple[np.ndarray, np.ndarray]
+
+
+def _digest_chunk(extent: tuple[str, int, int], boilerplate: Boilerplate, config: Config) -> _Part:
+    """Prepare, sign and digest one run of spooled documents (in a worker)."""
+    prepared = _prepare_chunk(read_extent(*extent), boilerplate, config.normalize)
+    kept = [p for p in prepared if p.words]
+    signed = sign(kept, config.signature)
+    return _Part(
+        kept=np.fromiter((bool(p.words) for p in prepared), dtype=bool, count=len(prepared)),
+        digest=digest(kept, (signed.shingles, signed.shingle_rows)),
+        documents=_keys(signed.documents, config.candidates.doc_threshold),
+        passages=_keys(signed.passages, config.candidates.passage_threshold),
     )
 
 
-def _prepare_chunks(
-    docs: Sequence[Document],
-    config: NormalizeConfig,
-    signature: SignatureConfig | None,
-    pool: ProcessPoolExecutor | None,
-    workers: int,
-    advance: Advance | None,
-) -> Iterator[tuple[list[Prepared], Signed | None]]:
-    boilerplate = find_boilerplate(docs, config)
-    job = partial(_prepare_chunk, boilerplate=boilerplate, config=config, signature=signature)
-    parts = [docs[r.start : r.stop] for r in _chunks(len(docs), max(workers * 4, len(docs) // _PREPARE_BATCH))]
-    done = 0
-    for chunk, signed in pool.map(job, parts) if pool is not None else map(job, parts):
-        done += len(chunk)
+def _keys(sigs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """LSH band keys of signatures banded for ``threshold``, and which rows have any shingle."""
+    bands, rows = band_params(threshold, sigs.shape[1])
+    return band_keys(sigs, bands, rows), sigs[:, 0] != EMPTY
+
+
+@dataclass(frozen=True)
+class _Corpus:
+    """A spooled corpus digested: the features of the documents with text, their band keys and owners."""
+
+    features: Features
+    documents: Bands
+    passages: Bands
+    owner: np.ndarray
+    kept: np.ndarray
+
+
+def _digest_corpus(
+    spool: Spool, config: Config, background: Background, pool: ProcessPoolExecutor | None, workers: int,
+    scratch: Path, advance: Advance | None,
+) -> _Corpus:
+    """Prepare, sign and digest every spooled document, in the pool when there is one."""
+    boilerplate = find_boilerplate(spool, config.normalize)
+    job = partial(_digest_chunk, boilerplate=boilerplate, config=config)
+    extents = [spool.extent(r.start, r.stop) for r in _ranges_for(len(spool), workers)]
+    builder = FeatureBuilder(background)
+    num_perm = config.signature.num_perm
+    documents = Bands(band_params(config.candidates.doc_threshold, num_perm)[0], scratch / "document-bands")
+    passages = Bands(band_params(config.candidates.passage_threshold, num_perm)[0], scratch / "passage-bands")
+    kept, counts, done = [], [], 0
+    for part in pool.map(job, extents) if pool is not None else map(job, extents):
+        builder.add(part.digest)
+        documents.append(*part.documents)
+        passages.append(*part.passages)
+        kept.append(part.kept)
+        counts.append(part.digest.counts)
+        done += part.kept.size
         if advance is not None:
-            advance("preparing", done, len(docs))
-        yield chunk, signed
+            advance("preparing", done, len(spool))
+    counts_all = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+    return _Corpus(
+        builder.features(),
+        documents,
+        passages,
+        np.repeat(np.arange(counts_all.size), counts_all),
+        np.concatenate(kept) if kept else np.empty(0, dtype=bool),
+    )
 
 
-def _prepare_chunk(
-    docs: Sequence[Document], boilerplate: Boilerplate, config: NormalizeConfig, signature: SignatureConfig | None
-) -> tuple[list[Prepared], Signed | None]:
-    prepared = [prepare(d, boilerplate.keys_for(d), config) for d in docs]
-    return prepared, None if signature is None else sign([p for p in prepared if p.words], signature)
+class _PairSet:
+    """Document pairs (positions) as sorted int64 keys: a set that stays small for millions of pairs."""
 
+    def __init__(self, n: int) -> None:
+        self.n = max(n, 1)
+        self._keys = np.empty(0, dtype=np.int64)
 
-def fit_scorer(docs: Sequence[Prepared], config: Config, background: Background | None) -> Scorer:
-    """A TF-IDF scorer fitted on the corpus, over the shipped background model unless one is given."""
-    model = background if background is not None else load_background()
-    return Scorer(model, shingle=config.signature.doc_shingle).fit(docs)
+    def add(self, pairs: Sequence[tuple[int, int]]) -> None:
+        new = np.array([min(a, b) * self.n + max(a, b) for a, b in pairs], dtype=np.int64)
+        self._keys = np.union1d(self._keys, new)
+
+    def __contains__(self, pair: tuple[int, int]) -> bool:
+        key = min(pair) * self.n + max(pair)
+        at = int(np.searchsorted(self._keys, key))
+        return at < self._keys.size and int(self._keys[at]) == key
 
 
 def cluster_documents(
@@ -185,10 +228,14 @@ def cluster_documents(
 ) -> Result:
     """Find wire-origin clusters in a corpus and label every document in them.
 
-    ``workers`` > 1 prepares and signs documents in that many processes; the
-    result is the same as with one. ``progress`` is told when each stage ends
-    and ``advance`` how far the long stages (preparing, verifying) have got;
-    the CLI draws them on a terminal.
+    The documents are read once, into a scratch file, so memory holds what
+    each stage keeps of a document (signatures, TF-IDF rows, hashes), not its
+    text. ``workers`` > 1 prepares and signs documents in that many
+    processes, 0 picks by corpus size; the result is the same for any number.
+    ``progress`` is told when each stage ends and ``advance`` how far the long
+    stages (preparing, verifying) have got; the CLI draws them on a terminal.
+    ``Result.matches`` are the verified pairs that share text (linked, or with
+    reused passages).
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -201,49 +248,74 @@ def cluster_documents(
         if progress is not None:
             progress(f"{done} ({timings[f'seconds_{stage}']:.1f} s)")
 
-    all_docs = list(docs)
-    seen: set[str] = set()
-    for d in all_docs:
-        if d.id in seen:
-            raise InputError(d.origin or d.id, f"duplicate document id {d.id!r}")
-        seen.add(d.id)
-    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
-        prepared, skipped, signed = prepare_and_sign(all_docs, config, pool, workers, advance)
-    owner = np.repeat(np.arange(len(prepared)), [len(d.passages) for d in prepared])
-    lap("prepare", f"prepared and signed {len(prepared)} documents and {int(owner.size)} passages")
-    pairs = document_pairs(signed.documents, signed.passages, owner, config.candidates)
+    model = background if background is not None else load_background()
+    with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
+        spool, members = _spooled(docs, Path(scratch) / "documents")
+        workers = workers or auto_workers(len(spool))
+        with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+            corpus = _digest_corpus(spool, config, model, pool, workers, Path(scratch), advance)
+        features = corpus.features
+        skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
+        members = [m for m, keep in zip(members, corpus.kept.tolist()) if keep]
+        lap("prepare", f"prepared and signed {len(features.ids)} documents and {int(corpus.owner.size)} passages")
+        pairs = document_pairs(corpus.documents, corpus.passages, corpus.owner, config.candidates)
+        del corpus
     lap("candidates", f"found {len(pairs)} candidate pairs")
-    scorer = fit_scorer(prepared, config, background)
-    features = scorer.features(prepared, (signed.shingles, signed.shingle_rows))
-    del signed
-    matches: tuple[Match, ...] = ()
+    verified = _PairSet(len(features.ids))
+    matches: list[Match] = []
+    links = 0
+
+    def check(batch: Sequence[tuple[int, int]]) -> None:
+        nonlocal links
+        found = verify_pairs(features, batch, config.verify)
+        verified.add(batch)
+        links += sum(m.linked for m in found)
+        matches.extend(m for m in found if m.linked or m.alignments)
+
     candidates = list(pairs)
     for start in range(0, len(candidates), _VERIFY_BATCH):
-        matches += tuple(scorer.verify(prepared, features, candidates[start : start + _VERIFY_BATCH], config.verify))
+        check(candidates[start : start + _VERIFY_BATCH])
         if advance is not None:
-            advance("verifying", len(matches), len(candidates))
-    lap("verify", f"verified {len(pairs)} pairs, {sum(m.linked for m in matches)} linked")
-    docs_in = [p.doc for p in prepared]
-    position = {p.id: i for i, p in enumerate(prepared)}
-    labelling = label_corpus(docs_in, matches, config.label)
+            advance("verifying", min(start + _VERIFY_BATCH, len(candidates)), len(candidates))
+    lap("verify", f"verified {len(pairs)} pairs, {links} linked")
+    position = {doc_id: i for i, doc_id in enumerate(features.ids)}
+
+    def was_verified(a: str, b: str) -> bool:
+        return (position[a], position[b]) in verified
+
+    labelling = label_corpus(members, matches, config.label, was_verified)
     for _ in range(_MAX_LABEL_ROUNDS):
         if not labelling.unverified:
             break
-        to_verify = [tuple(sorted((position[o], position[m]))) for o, m in labelling.unverified]
-        matches += tuple(scorer.verify(prepared, features, to_verify, config.verify))
-        labelling = label_corpus(docs_in, matches, config.label)
+        check([tuple(sorted((position[o], position[m]))) for o, m in labelling.unverified])
+        labelling = label_corpus(members, matches, config.label, was_verified)
     verdicts, clusters = labelling.verdicts, labelling.clusters
     lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
     stats = {
-        "documents": len(all_docs),
+        "documents": len(members) + len(skipped),
         "skipped": len(skipped),
-        "passages": int(owner.size),
+        "passages": int(features.first[-1]),
         "candidates": len(pairs),
-        "links": sum(m.linked for m in matches),
+        "links": links,
         "clusters": sum(len(c.members) > 1 for c in clusters),
         **timings,
     }
-    return Result(tuple(verdicts), tuple(clusters), matches, skipped, stats)
+    return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats)
+
+
+def _spooled(docs: Iterable[Document], path: Path) -> tuple[Spool, list[Member]]:
+    """The documents written to a spool, ids checked unique, and what labelling needs of each."""
+    spool = Spool(path)
+    members: list[Member] = []
+    seen: set[str] = set()
+    for d in docs:
+        if d.id in seen:
+            raise InputError(d.origin or d.id, f"duplicate document id {d.id!r}")
+        seen.add(d.id)
+        spool.append(d)
+        members.append(Member.of(d))
+    spool.close()
+    return spool, members
 
 
 def compare_documents(
@@ -251,8 +323,8 @@ def compare_documents(
 ) -> Match:
     """Verify one pair directly, whatever LSH would have said."""
     pair = prepare_all([a, b], config.normalize)
-    scorer = fit_scorer(pair, config, background)
-    return scorer.verify(pair, scorer.features(pair), [(0, 1)], config.verify)[0]
+    model = background if background is not None else load_background()
+    return verify_pairs(features_of(pair, model, config.signature.doc_shingle), [(0, 1)], config.verify)[0]
 
 
 def score_pairs(
@@ -269,8 +341,8 @@ def score_pairs(
     docs = [Document(f"{pid}/{side}", text) for pid, a, b in rows for side, text in (("a", a), ("b", b))]
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
         prepared = prepare_all(docs, config.normalize, pool, workers)
-    scorer = fit_scorer(prepared, config, background)
-    index = [(2 * k, 2 * k + 1) for k in range(len(rows))]
-    matches = scorer.verify(prepared, scorer.features(prepared), index, config.verify)
+    model = background if background is not None else load_background()
+    features = features_of(prepared, model, config.signature.doc_shingle)
+    matches = verify_pairs(features, [(2 * k, 2 * k + 1) for k in range(len(rows))], config.verify)
     for (pid, _, _), match in zip(rows, matches):
         yield PairScore(pid, match)

@@ -49,7 +49,14 @@ class FileError(InputError):
 def read_corpus(
     paths: Sequence[str], stdin: TextIO | None = None, on_error: OnError | None = None
 ) -> list[Document]:
-    """Read every document from ``paths`` in order, rejecting ids seen twice.
+    """Every document of ``paths`` in order (``iter_corpus`` as a list)."""
+    return list(iter_corpus(paths, stdin, on_error))
+
+
+def iter_corpus(
+    paths: Sequence[str], stdin: TextIO | None = None, on_error: OnError | None = None
+) -> Iterator[Document]:
+    """Read every document from ``paths`` in order, as it is read, rejecting ids seen twice.
 
     A path is a directory of ``.txt`` / ``.html`` / ``.htm`` files, a file with a
     suffix in ``READERS``, or ``-`` for JSONL on ``stdin`` (``sys.stdin`` when not given).
@@ -68,7 +75,7 @@ def read_corpus(
                 corpus.bad_file(InputError(STDIN_NAME, "'-' (standard input) given more than once"))
                 continue
             stdin_used = True
-            corpus.read_file(partial(_read_stdin, stdin if stdin is not None else sys.stdin))
+            yield from corpus.read_file(partial(_read_stdin, stdin if stdin is not None else sys.stdin))
             continue
         try:
             files = _files_at(path)
@@ -76,12 +83,12 @@ def read_corpus(
             corpus.bad_file(err)
             continue
         for file in files:
-            corpus.read_file(partial(_read_file, file))
-    return corpus.finish()
+            yield from corpus.read_file(partial(_read_file, file))
+    corpus.finish()
 
 
 class _Corpus:
-    """Documents read so far, the ids seen, and what to do with bad input.
+    """The ids seen so far, and what to do with bad input.
 
     Errors met before any file has been read whole are held back: if no file can
     be read at all, the first file error is raised instead of skipping everything.
@@ -89,34 +96,33 @@ class _Corpus:
 
     def __init__(self, on_error: OnError | None) -> None:
         self.on_error = on_error
-        self.docs: list[Document] = []
         self.seen: dict[str, str] = {}
         self.held: list[InputError] = []
         self.any_file_read = False
 
-    def read_file(self, items: Callable[[], Iterable[Document | InputError]]) -> None:
-        """Add the documents of one file, passing on its bad records and, if it has one, its file error."""
+    def read_file(self, items: Callable[[], Iterable[Document | InputError]]) -> Iterator[Document]:
+        """The new documents of one file, passing on its bad records and, if it has one, its file error."""
         for item in _file_items(items):
             if isinstance(item, FileError):
                 self.bad_file(item)
                 return
             if isinstance(item, InputError):
                 self.bad(item)
-            else:
-                self.add(item)
+            elif self.add(item):
+                yield item
         self.any_file_read = True
         held, self.held = self.held, []
         for err in held:
             self.report(err)
 
-    def add(self, doc: Document) -> None:
-        """Keep ``doc`` unless its id was seen before."""
+    def add(self, doc: Document) -> bool:
+        """Whether ``doc`` is new: its id was not seen before."""
         where = doc.origin or doc.id
         if doc.id in self.seen:
             self.bad(InputError(where, f"duplicate id {doc.id!r} (first seen at {self.seen[doc.id]})"))
-            return
+            return False
         self.seen[doc.id] = where
-        self.docs.append(doc)
+        return True
 
     def bad(self, err: InputError) -> None:
         """A bad record: raised when there is no ``on_error``, else reported (or held back)."""
@@ -136,12 +142,11 @@ class _Corpus:
         if self.on_error is not None:
             self.on_error(err)
 
-    def finish(self) -> list[Document]:
-        """The documents read; raises the first file error if no file could be read at all."""
+    def finish(self) -> None:
+        """Raise the first file error if no file could be read at all."""
         first = next((err for err in self.held if isinstance(err, FileError)), None)
         if first is not None:
             raise first
-        return self.docs
 
 
 def _file_items(items: Callable[[], Iterable[Document | InputError]]) -> Iterator[Document | InputError]:

@@ -46,6 +46,8 @@ class Passage:
     copying. ``quoted_share`` is the share of its content words inside
     quotation marks. ``story`` is the story of the page the sentence belongs
     to: 0 for the page's own, 1 and up for articles appended below it.
+    ``quote_open``: the sentence starts inside a quotation opened before it
+    (``normalize.passage_phrases`` of its text with this state gives its phrases).
     """
 
     index: int
@@ -54,6 +56,7 @@ class Passage:
     phrases: tuple[str, ...] = ()
     story: int = 0
     quoted_share: float = 0.0
+    quote_open: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,9 +111,9 @@ class Match:
     share of A's content covered by passages aligned with B. ``tail_only``: the
     shared text lies, in one of the two, wholly in another story appended below
     that page's own (a passage-level link: the pages are not the same story).
-    share of A's content covered by passages aligned with B. ``verbatim_ab`` is
-    how much of A's aligned, unquoted content B carries word for word (house
-    style folded): 1 for a copy, lower the more of A's sentences were reworded.
+    ``verbatim_ab`` is how much of A's aligned, unquoted content B carries word
+    for word (house style folded): 1 for a copy, lower the more of A's
+    sentences were reworded.
     """
 
     a: str

@@ -8,11 +8,10 @@ articles on one event share names, but not sentence after sentence.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
+import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain
 
@@ -21,37 +20,86 @@ import scipy.sparse as sp
 
 from dedup.background import EMPTY_BACKGROUND, Background
 from dedup.config import VerifyConfig
-from dedup.normalize import words
+from dedup.normalize import passage_phrases, words
 from dedup.records import Alignment, Match, Prepared
-from dedup.shingle import shingle_sets
+from dedup.shingle import shingle_sets, token_hashes
 
 # Passage cells (passage of A x passage of B) scored in one vectorized block.
 _CELL_BLOCK = 1 << 17
 # Pairs verified together: bounds the memory of their cells.
 _PAIR_BLOCK = 5000
+# Shingle hashes keep their top bits as sparse-matrix columns: a chance
+# collision inside one pair's ~400 shingles has odds near 1e-4.
+_SHINGLE_BITS = 30
+# Distinct phrases counted before the running phrase counts are merged.
+_MERGE_PHRASES = 1 << 23
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What verification keeps of a run of prepared documents, before the corpus' IDF is known.
+
+    ``documents`` and ``passages`` hold stem counts, columns indexing the run's
+    own ``vocabulary``; ``shingles`` each document's word n-grams as a binary
+    row (columns are hash bits). Each passage's evidence phrases are 64-bit
+    hashes, passage ``p``'s at ``phrases[phrase_ptr[p]:phrase_ptr[p + 1]]``;
+    ``phrase_df`` counts the run's documents carrying each distinct phrase.
+    ``texts`` are each document's passages, newline-joined and compressed: read
+    back only for the pairs that share text.
+    """
+
+    ids: tuple[str, ...]
+    vocabulary: tuple[str, ...]
+    documents: sp.csr_matrix
+    passages: sp.csr_matrix
+    counts: np.ndarray
+    shingles: sp.csr_matrix
+    phrases: np.ndarray
+    phrase_ptr: np.ndarray
+    phrase_df: tuple[np.ndarray, np.ndarray]
+    story: np.ndarray
+    quoted: np.ndarray
+    quote_open: np.ndarray
+    texts: tuple[bytes, ...]
 
 
 @dataclass(frozen=True)
 class Features:
-    """What verification needs of a list of documents, as matrices.
+    """What verification needs of a corpus, as matrices and arrays.
 
     ``documents`` and ``passages`` hold l2-normalized TF-IDF rows, one per
     document and one per passage; document ``k``'s passages are rows
     ``first[k]:first[k + 1]``. ``weights`` is each passage's TF-IDF mass (its
     share of the document's content), ``shingles`` each document's word
-    n-gram set as a binary row.
+    n-gram set as a binary row. Passage ``p``'s evidence phrases are
+    ``phrases[phrase_ptr[p]:phrase_ptr[p + 1]]`` (hashes) with their IDF in
+    ``phrase_idf``; ``story``, ``quoted`` and ``quote_open`` are the passages'
+    fields of the same names, ``texts`` the documents' passage texts,
+    compressed.
     """
 
+    ids: tuple[str, ...]
     documents: sp.csr_matrix
     passages: sp.csr_matrix
     weights: np.ndarray
     first: np.ndarray
     shingles: sp.csr_matrix
+    phrases: np.ndarray
+    phrase_ptr: np.ndarray
+    phrase_idf: np.ndarray
+    story: np.ndarray
+    quoted: np.ndarray
+    quote_open: np.ndarray
+    texts: tuple[bytes, ...]
 
     @property
     def counts(self) -> np.ndarray:
         """Passages per document."""
         return np.diff(self.first)
+
+    def passage_texts(self, doc: int) -> list[str]:
+        """The texts of a document's passages, in order."""
+        return zlib.decompress(self.texts[doc]).decode("utf-8").split("\n") if self.counts[doc] else []
 
 
 @dataclass(frozen=True)
@@ -59,7 +107,9 @@ class PairScores:
     """What was measured of one pair before the link decision.
 
     ``cells`` are the passage pairs (index in A, index in B, cosine) whose
-    cosine reaches the alignment threshold.
+    cosine reaches the alignment threshold; for each, ``evidence`` is the
+    summed IDF of the rare phrases the two passages share and ``rare`` how
+    many they share.
     """
 
     shared_shingles: int
@@ -69,6 +119,8 @@ class PairScores:
     cells: tuple[np.ndarray, np.ndarray, np.ndarray]
     weights_a: np.ndarray
     weights_b: np.ndarray
+    evidence: np.ndarray
+    rare: np.ndarray
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -82,89 +134,197 @@ def _rowwise_dot(m: sp.csr_matrix, r1: np.ndarray, r2: np.ndarray) -> np.ndarray
     out = np.empty(r1.size)
     for start in range(0, r1.size, _CELL_BLOCK):
         part = slice(start, start + _CELL_BLOCK)
-        out[part] = np.asarray(m[r1[part]].multiply(m[r2[part]]).sum(axis=1)).ravel()
+        out[part] = np.asarray(m[r1[part]].multiply(m[r2[part]]).sum(axis=1), dtype=np.float64).ravel()
     return out
 
 
-def _tfidf(
-    token_lists: Sequence[Sequence[str]], vocabulary: dict[str, int], idf: np.ndarray
-) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Sublinear TF-IDF rows of many token lists, l2-normalized, and each row's mass.
+def _ranges(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All positions of the ranges ``starts[k]:stops[k]``, and the range each comes from."""
+    lengths = stops - starts
+    owner = np.repeat(np.arange(lengths.size), lengths)
+    return np.arange(owner.size) - np.repeat(np.cumsum(lengths) - lengths, lengths) + starts[owner], owner
 
-    Tokens outside the vocabulary are ignored.
-    """
+
+def _counts(token_lists: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> sp.csr_matrix:
+    """Token counts of many token lists as float32 rows; new tokens are added to ``vocabulary``."""
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    get = vocabulary.get
-    cols = np.array([get(t, -1) for t in chain.from_iterable(token_lists)], dtype=np.int64)
+    add = vocabulary.setdefault
+    cols = np.array([add(t, len(vocabulary)) for t in chain.from_iterable(token_lists)], dtype=np.int64)
     rows = np.repeat(np.arange(len(token_lists)), lengths)
-    known = cols >= 0
-    width = max(idf.size, 1)
-    keys, tf = np.unique(rows[known] * width + cols[known], return_counts=True)
-    rows, cols = np.divmod(keys, width)
-    vals = (1.0 + np.log(tf)) * idf[cols]
-    mass = np.bincount(rows, vals, minlength=len(token_lists))
-    norms = np.sqrt(np.bincount(rows, vals * vals, minlength=len(token_lists)))
-    return _csr(rows, cols, vals / norms[rows], (len(token_lists), width)), mass
+    return _csr(rows, cols, np.ones(cols.size, dtype=np.float32), (len(token_lists), max(len(vocabulary), 1)))
 
 
-class Scorer:
-    """TF-IDF over content-word stems, with document frequencies from the corpus plus a background model.
+def digest(docs: Sequence[Prepared], shingles: tuple[np.ndarray, np.ndarray] | None = None, shingle: int = 5) -> Digest:
+    """The verification digest of prepared documents (a pure function: it runs in the workers).
 
-    Attributes set by ``fit``: ``vocabulary_`` (stem -> column), ``idf_`` and
-    ``phrase_df_`` (documents per evidence phrase).
+    ``shingles`` are the documents' word n-gram hashes and owners as
+    ``shingle.shingle_sets`` gives them, when they were computed already.
+    """
+    vocabulary: dict[str, int] = {}
+    passages = [p for d in docs for p in d.passages]
+    documents = _counts([d.stems for d in docs], vocabulary)
+    passage_rows = _counts([p.tokens for p in passages], vocabulary)
+    documents.resize(documents.shape[0], max(len(vocabulary), 1))
+    values, owner = shingles if shingles is not None else shingle_sets([d.words for d in docs], shingle)
+    columns = (values >> np.uint64(64 - _SHINGLE_BITS)).astype(np.int64)
+    sets = _csr(owner, columns, np.ones(values.size, dtype=np.int8), (len(docs), 1 << _SHINGLE_BITS))
+    sets.data[:] = 1
+    counts = np.fromiter((len(d.passages) for d in docs), dtype=np.int64, count=len(docs))
+    phrase_counts = np.fromiter((len(p.phrases) for p in passages), dtype=np.int64, count=len(passages))
+    phrases = token_hashes(list(chain.from_iterable(p.phrases for p in passages)))
+    carrier = np.repeat(np.repeat(np.arange(len(docs)), counts), phrase_counts)
+    order = np.lexsort((phrases, carrier))
+    first_in_doc = np.r_[True, (np.diff(carrier[order]) != 0) | (np.diff(phrases[order]) != 0)] if order.size else order
+    return Digest(
+        ids=tuple(d.id for d in docs),
+        vocabulary=tuple(vocabulary),
+        documents=documents,
+        passages=passage_rows,
+        counts=counts,
+        shingles=sets,
+        phrases=phrases,
+        phrase_ptr=np.r_[0, np.cumsum(phrase_counts)],
+        phrase_df=np.unique(phrases[order][first_in_doc.astype(bool)], return_counts=True),
+        story=np.fromiter((p.story for p in passages), dtype=np.int16, count=len(passages)),
+        quoted=np.fromiter((p.quoted_share for p in passages), dtype=np.float32, count=len(passages)),
+        quote_open=np.fromiter((p.quote_open for p in passages), dtype=bool, count=len(passages)),
+        texts=tuple(zlib.compress("\n".join(p.text for p in d.passages).encode("utf-8"), 1) for d in docs),
+    )
+
+
+class FeatureBuilder:
+    """Gathers the digests of a corpus, run by run, into its ``Features``: TF-IDF over content-word stems.
+
+    Document frequencies come from the corpus plus a background model; the
+    runs are merged as they arrive, so that a corpus never has to be held as
+    prepared documents.
     """
 
-    def __init__(self, background: Background = EMPTY_BACKGROUND, shingle: int = 5) -> None:
+    def __init__(self, background: Background = EMPTY_BACKGROUND) -> None:
         self.background = background
-        self.shingle = shingle
+        self._vocabulary: dict[str, int] = {}
+        self._parts: list[Digest] = []
+        self._phrase_keys = np.empty(0, dtype=np.uint64)
+        self._phrase_df = np.empty(0, dtype=np.int64)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def fit(self, docs: Sequence[Prepared]) -> Scorer:
-        """Learn the vocabulary and IDF from the corpus' documents."""
-        df_corpus = Counter(chain.from_iterable(set(d.stems) for d in docs))
-        self.vocabulary_: dict[str, int] = {stem: col for col, stem in enumerate(sorted(df_corpus))}
-        df = np.array([df_corpus[t] + self.background.df.get(t, 0) for t in self.vocabulary_], dtype=np.float64)
-        n = len(docs) + self.background.n_docs
-        self.idf_ = np.log((1.0 + n) / (1.0 + df)) + 1.0
-        self.phrase_df_ = Counter(chain.from_iterable({x for p in d.passages for x in p.phrases} for d in docs))
-        self.n_docs_ = n
-        return self
+    def add(self, part: Digest) -> None:
+        """Take the digest of the next run of documents (in corpus order)."""
+        add = self._vocabulary.setdefault
+        to_global = np.array([add(s, len(self._vocabulary)) for s in part.vocabulary], dtype=np.int32)
+        self._parts.append(
+            replace(part, documents=_recolumned(part.documents, to_global), passages=_recolumned(part.passages, to_global))
+        )
+        self._pending.append(part.phrase_df)
+        if sum(k.size for k, _ in self._pending) > _MERGE_PHRASES:
+            self._merge_phrases()
 
-    def phrase_idf(self, phrase: str) -> float:
-        """IDF of an evidence phrase ("stem stem") over the corpus and the background."""
-        df = self.phrase_df_.get(phrase, 0) + self.background.phrase_df.get(phrase, 0)
-        return math.log((1.0 + self.n_docs_) / (1.0 + df)) + 1.0
+    def _merge_phrases(self) -> None:
+        keys, inverse = np.unique(np.concatenate([self._phrase_keys, *(k for k, _ in self._pending)]), return_inverse=True)
+        counts = np.concatenate([self._phrase_df, *(c for _, c in self._pending)])
+        self._phrase_keys, self._phrase_df = keys, np.bincount(inverse.ravel(), counts, keys.size).astype(np.int64)
+        self._pending = []
 
-    def features(
-        self, docs: Sequence[Prepared], shingles: tuple[np.ndarray, np.ndarray] | None = None
-    ) -> Features:
-        """TF-IDF rows of the documents and of all their passages, and the documents' shingle sets.
+    def features(self) -> Features:
+        """The corpus' features; the gathered digests are consumed."""
+        self._merge_phrases()
+        parts, self._parts = self._parts, []
+        width = max(len(self._vocabulary), 1)
+        for part in parts:
+            part.documents.resize(part.documents.shape[0], width)
+            part.passages.resize(part.passages.shape[0], width)
+        n_docs = sum(len(p.ids) for p in parts)
+        n = n_docs + self.background.n_docs
+        df = np.bincount(np.concatenate([p.documents.indices for p in parts] or [np.empty(0, np.int32)]), minlength=width)
+        df = df + np.array([self.background.df.get(s, 0) for s in self._vocabulary] or [0], dtype=np.int64)[:width]
+        idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        phrase_idf = self._phrase_idf(n)
+        documents = sp.vstack([_tfidf(p.documents, idf)[0] for p in parts], format="csr") if parts else _empty(width)
+        rows = [_tfidf(p.passages, idf) for p in parts]
+        passages = sp.vstack([m for m, _ in rows], format="csr") if rows else _empty(width)
+        weights = np.concatenate([w for _, w in rows]) if rows else np.empty(0)
+        del rows
+        counts = np.concatenate([p.counts for p in parts]) if parts else np.empty(0, dtype=np.int64)
+        phrases = np.concatenate([p.phrases for p in parts]) if parts else np.empty(0, dtype=np.uint64)
+        ptr = np.cumsum(np.r_[0, *(np.diff(p.phrase_ptr) for p in parts)]).astype(np.int64)
+        return Features(
+            ids=tuple(chain.from_iterable(p.ids for p in parts)),
+            documents=documents,
+            passages=passages,
+            weights=weights,
+            first=np.r_[0, np.cumsum(counts)].astype(np.int64),
+            shingles=sp.vstack([p.shingles for p in parts], format="csr") if parts else _empty(1 << _SHINGLE_BITS),
+            phrases=phrases,
+            phrase_ptr=ptr,
+            phrase_idf=phrase_idf(phrases),
+            story=_joined([p.story for p in parts], np.int16),
+            quoted=_joined([p.quoted for p in parts], np.float32),
+            quote_open=_joined([p.quote_open for p in parts], bool),
+            texts=tuple(chain.from_iterable(p.texts for p in parts)),
+        )
 
-        ``shingles`` are the documents' word n-gram hashes and owners as
-        ``shingle.shingle_sets`` gives them, when they were computed already.
-        """
-        if not hasattr(self, "idf_"):
-            raise RuntimeError("Scorer is not fitted: call fit(documents) first")
-        passages, weights = _tfidf([p.tokens for d in docs for p in d.passages], self.vocabulary_, self.idf_)
-        documents, _ = _tfidf([d.stems for d in docs], self.vocabulary_, self.idf_)
-        values, owner = shingles if shingles is not None else shingle_sets([d.words for d in docs], self.shingle)
-        _, column = np.unique(values, return_inverse=True)
-        sets = _csr(owner, column.ravel(), np.ones(values.size), (len(docs), int(column.max(initial=-1)) + 1))
-        sets.data[:] = 1.0
-        first = np.r_[0, np.cumsum([len(d.passages) for d in docs])]
-        return Features(documents, passages, weights, first, sets)
+    def _phrase_idf(self, n: int) -> Callable[[np.ndarray], np.ndarray]:
+        """IDF of phrase hashes found in the corpus, over the corpus and the background."""
+        background = self.background.phrase_df
+        bg_keys = token_hashes(list(background))
+        bg_df = np.fromiter(background.values(), dtype=np.int64, count=len(background))
+        order = np.argsort(bg_keys)
+        bg_keys, bg_df = bg_keys[order], bg_df[order]
+        keys, corpus_df = self._phrase_keys, self._phrase_df
+        at = np.minimum(np.searchsorted(bg_keys, keys), max(bg_keys.size - 1, 0))
+        df = corpus_df + (np.where(bg_keys[at] == keys, bg_df[at], 0) if bg_keys.size else 0)
+        idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
 
-    def verify(
-        self, docs: Sequence[Prepared], features: Features, pairs: Sequence[tuple[int, int]], config: VerifyConfig
-    ) -> list[Match]:
-        """Verify document pairs (positions in ``docs`` and ``features``), scoring their passages in bulk."""
-        out: list[Match] = []
-        for start in range(0, len(pairs), _PAIR_BLOCK):
-            block = np.asarray(pairs[start : start + _PAIR_BLOCK], dtype=np.int64).reshape(-1, 2)
-            out += (
-                verify(docs[i], docs[j], scores, self.phrase_idf, config)
-                for (i, j), scores in zip(block.tolist(), pair_scores(features, block, config))
-            )
-        return out
+        def lookup(hashes: np.ndarray) -> np.ndarray:
+            return idf[np.searchsorted(keys, hashes)] if hashes.size else np.empty(0, dtype=np.float32)
+
+        return lookup
+
+
+def _recolumned(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+    """Count rows with column ``c`` moved to ``columns[c]`` (the width is set when the vocabulary is complete)."""
+    width = int(columns.max(initial=0)) + 1
+    out = sp.csr_matrix((counts.data, columns[counts.indices], counts.indptr), shape=(counts.shape[0], width))
+    out.has_sorted_indices = False
+    out.sort_indices()
+    return out
+
+
+def _empty(width: int) -> sp.csr_matrix:
+    return sp.csr_matrix((0, width), dtype=np.float32)
+
+
+def _joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype=dtype)
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Sublinear TF-IDF rows of count rows, l2-normalized (float32), and each row's mass."""
+    vals = (1.0 + np.log(counts.data.astype(np.float64))) * idf[counts.indices]
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    mass = np.bincount(rows, vals, minlength=counts.shape[0])
+    norms = np.sqrt(np.bincount(rows, vals * vals, minlength=counts.shape[0]))
+    out = sp.csr_matrix(((vals / norms[rows]).astype(np.float32), counts.indices, counts.indptr), shape=counts.shape)
+    return out, mass
+
+
+def features_of(docs: Sequence[Prepared], background: Background = EMPTY_BACKGROUND, shingle: int = 5) -> Features:
+    """The features of a few prepared documents, IDF fitted on them and the background."""
+    builder = FeatureBuilder(background)
+    builder.add(digest(docs, shingle=shingle))
+    return builder.features()
+
+
+def verify_pairs(features: Features, pairs: Sequence[tuple[int, int]], config: VerifyConfig) -> list[Match]:
+    """Verify document pairs (positions in ``features``), scoring their passages in bulk."""
+    out: list[Match] = []
+    for start in range(0, len(pairs), _PAIR_BLOCK):
+        block = np.asarray(pairs[start : start + _PAIR_BLOCK], dtype=np.int64).reshape(-1, 2)
+        out += (
+            verify(features, i, j, scores, config)
+            for (i, j), scores in zip(block.tolist(), pair_scores(features, block, config))
+        )
+    return out
 
 
 def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> list[PairScores]:
@@ -172,7 +332,8 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
 
     Every passage of A is compared with every passage of B, all pairs at once;
     a pair of documents with more than ``config.max_align_cells`` passage pairs
-    (two huge documents) has only its identical passages compared.
+    (two huge documents) has only its identical passages compared. The rare
+    phrases each cell shares are weighed in bulk too.
     """
     ia, ib = pairs[:, 0], pairs[:, 1]
     sizes = np.diff(features.shingles.indptr)
@@ -189,17 +350,41 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
     sim = _rowwise_dot(features.passages, features.first[ia][owner] + ci, features.first[ib][owner] + cj)
     keep = sim >= config.align_threshold
     owner, ci, cj, sim = owner[keep], ci[keep], cj[keep], sim[keep]
+    for k in np.flatnonzero(~bulk):
+        ii, jj, ss = _identical_cells(features, int(ia[k]), int(ib[k]))
+        owner, ci, cj, sim = (np.r_[owner, np.full(ii.size, k)], np.r_[ci, ii], np.r_[cj, jj], np.r_[sim, ss])
+    order = np.argsort(owner, kind="stable")
+    owner, ci, cj, sim = owner[order], ci[order], cj[order], sim[order]
+    evidence, rare = _evidence(features, features.first[ia][owner] + ci, features.first[ib][owner] + cj, config)
     cuts = np.searchsorted(owner, np.arange(pairs.shape[0] + 1))
     out = []
     for k, (a, b) in enumerate(pairs.tolist()):
         wa = features.weights[features.first[a] : features.first[a + 1]]
         wb = features.weights[features.first[b] : features.first[b + 1]]
-        if bulk[k]:
-            found = (ci[cuts[k] : cuts[k + 1]], cj[cuts[k] : cuts[k + 1]], sim[cuts[k] : cuts[k + 1]])
-        else:
-            found = _identical_cells(features, a, b)
-        out.append(PairScores(int(shared[k]), int(sizes[a]), int(sizes[b]), float(cosine[k]), found, wa, wb))
+        part = slice(cuts[k], cuts[k + 1])
+        out.append(
+            PairScores(int(shared[k]), int(sizes[a]), int(sizes[b]), float(cosine[k]),
+                       (ci[part], cj[part], sim[part]), wa, wb, evidence[part], rare[part])
+        )
     return out
+
+
+def _evidence(features: Features, pa: np.ndarray, pb: np.ndarray, config: VerifyConfig) -> tuple[np.ndarray, np.ndarray]:
+    """For passage pairs (rows ``pa[k]``, ``pb[k]``): the summed IDF of the rare phrases both carry, and their number."""
+    ptr = features.phrase_ptr
+    at_a, cell_a = _ranges(ptr[pa], ptr[pa + 1])
+    at_b, cell_b = _ranges(ptr[pb], ptr[pb + 1])
+    at, cell = np.r_[at_a, at_b], np.r_[cell_a, cell_b]
+    hashes = features.phrases[at]
+    order = np.lexsort((hashes, cell))
+    both = (cell[order][1:] == cell[order][:-1]) & (hashes[order][1:] == hashes[order][:-1])
+    weight = features.phrase_idf[at[order][1:][both]].astype(np.float64)
+    shared_cell = cell[order][1:][both]
+    rare = weight >= config.rare_phrase_idf
+    return (
+        np.bincount(shared_cell[rare], weight[rare], minlength=pa.size),
+        np.bincount(shared_cell[rare], minlength=pa.size),
+    )
 
 
 def _identical_cells(features: Features, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -241,17 +426,16 @@ def _reuse(weights: np.ndarray, aligned: list[int], scores: list[float]) -> floa
 
 
 def reused_passages(
-    a: Prepared, b: Prepared, aligned: list[tuple[int, int, float]],
-    phrase_idf: Callable[[str], float], config: VerifyConfig,
-) -> list[tuple[int, int, float, list[str]]]:
+    measured: PairScores, aligned: list[tuple[int, int, float]], config: VerifyConfig
+) -> list[tuple[int, int, float]]:
     """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
-    found: list[tuple[int, int, float, list[str]]] = []
+    ci, cj, _ = measured.cells
+    cell = {(i, j): k for k, (i, j) in enumerate(zip(ci.tolist(), cj.tolist()))}
+    found = []
     for i, j, score in aligned:
-        weights = {x: phrase_idf(x) for x in set(a.passages[i].phrases) & set(b.passages[j].phrases)}
-        shared = [x for x, w in weights.items() if w >= config.rare_phrase_idf]
-        evidence = sum(weights[x] for x in shared)
-        if (score >= config.verbatim_score and shared) or evidence >= config.min_phrase_evidence:
-            found.append((i, j, score, sorted(shared)))
+        k = cell[(i, j)]
+        if (score >= config.verbatim_score and measured.rare[k]) or measured.evidence[k] >= config.min_phrase_evidence:
+            found.append((i, j, score))
     return found
 
 
@@ -294,22 +478,25 @@ def _wording(text: str) -> str:
     return " " + " ".join(w for w in map(style_folded, plain.split()) if w) + " "
 
 
-def _carried(a: Prepared, b: Prepared, weights: np.ndarray, judged: list[tuple[int, int]]) -> float:
+def _carried(
+    texts_a: list[str], texts_b: list[str], quoted_a: np.ndarray, weights: np.ndarray, judged: list[tuple[int, int]]
+) -> float:
     """Share of the weight of A's judged passages whose words run unchanged inside their B passage.
 
     Passages that are mostly quotation are left out while others remain: a
     rewrite keeps quotes verbatim too.
     """
-    own = [(i, j) for i, j in judged if a.passages[i].quoted_share < 0.5] or judged
+    own = [(i, j) for i, j in judged if quoted_a[i] < 0.5] or judged
     total = float(sum(weights[i] for i, _ in own))
     if total <= 0:
         return 0.0
-    kept = sum(weights[i] for i, j in own if _wording(a.passages[i].text) in _wording(b.passages[j].text))
+    kept = sum(weights[i] for i, j in own if _wording(texts_a[i]) in _wording(texts_b[j]))
     return float(kept) / total
 
 
 def verbatim_shares(
-    a: Prepared, b: Prepared, measured: PairScores, pairs: list[tuple[int, int, float]], threshold: float
+    features: Features, a: int, b: int, texts: tuple[list[str], list[str]], measured: PairScores,
+    pairs: list[tuple[int, int, float]], threshold: float,
 ) -> tuple[float, float]:
     """How much of A's and of B's aligned content the other carries word for word (0 when nothing is aligned).
 
@@ -317,25 +504,45 @@ def verbatim_shares(
     can pair a headline with a sentence it merely resembles.
     """
     judged = [(i, j) for i, j, score in pairs if score >= threshold]
-    return _carried(a, b, measured.weights_a, judged), _carried(b, a, measured.weights_b, [(j, i) for i, j in judged])
+    quoted_a = features.quoted[features.first[a] : features.first[a + 1]]
+    quoted_b = features.quoted[features.first[b] : features.first[b + 1]]
+    return (
+        _carried(texts[0], texts[1], quoted_a, measured.weights_a, judged),
+        _carried(texts[1], texts[0], quoted_b, measured.weights_b, [(j, i) for i, j in judged]),
+    )
 
 
-def _in_tail(doc: Prepared, passages: list[int]) -> bool:
+def _in_tail(features: Features, doc: int, passages: list[int]) -> bool:
     """Whether the passages are all in stories appended below the page's own."""
-    return bool(passages) and all(doc.passages[i].story > 0 for i in passages)
+    return bool(passages) and bool((features.story[features.first[doc] + np.array(passages)] > 0).all())
 
 
-def verify(
-    a: Prepared, b: Prepared, measured: PairScores, phrase_idf: Callable[[str], float], config: VerifyConfig
-) -> Match:
-    """Decide whether a scored pair shares text, and whether only through a story appended to one page."""
+def _shared_phrases(features: Features, a: int, b: int, i: int, j: int, texts: tuple[list[str], list[str]],
+                    config: VerifyConfig) -> tuple[str, ...]:
+    """The rare phrases passage ``i`` of A and passage ``j`` of B share, as words (the evidence shown)."""
+    pa, pb = features.first[a] + i, features.first[b] + j
+    mine = passage_phrases(texts[0][i], bool(features.quote_open[pa]))
+    theirs = set(passage_phrases(texts[1][j], bool(features.quote_open[pb])))
+    shared = [x for x in mine if x in theirs]
+    if not shared:
+        return ()
+    at = slice(features.phrase_ptr[pa], features.phrase_ptr[pa + 1])
+    idf = dict(zip(features.phrases[at].tolist(), features.phrase_idf[at].tolist()))
+    return tuple(x for x, h in zip(shared, token_hashes(shared).tolist()) if idf.get(h, 0.0) >= config.rare_phrase_idf)
+
+
+def verify(features: Features, a: int, b: int, measured: PairScores, config: VerifyConfig) -> Match:
+    """Decide whether a scored pair (positions in ``features``) shares text, and whether only through an appended story.
+
+    The passage texts are read back only for pairs that share text, to show
+    the aligned passages and measure how much of them was copied word for word.
+    """
     common = measured.shared_shingles
     union = measured.shingles_a + measured.shingles_b - common
     cont_ab = common / measured.shingles_a if measured.shingles_a else 0.0
     cont_ba = common / measured.shingles_b if measured.shingles_b else 0.0
-    cosine = measured.cosine
     aligned = align(*measured.cells) if measured.cells[0].size else []
-    reused = reused_passages(a, b, aligned, phrase_idf, config)
+    reused = reused_passages(measured, aligned, config)
     ia, ib, scores = [r[0] for r in reused], [r[1] for r in reused], [r[2] for r in reused]
     reuse_ab = _reuse(measured.weights_a, ia, scores)
     reuse_ba = _reuse(measured.weights_b, ib, scores)
@@ -349,25 +556,28 @@ def verify(
         or (len(reused) == 1 and one_passage_enough)
     )
     shared = reused or aligned
-    verbatim_ab, verbatim_ba = (
-        verbatim_shares(a, b, measured, aligned, config.wording_alignment) if linked or reused else (0.0, 0.0)
-    )
+    verbatim, alignments = (0.0, 0.0), ()
+    if linked or reused:
+        texts = (features.passage_texts(a), features.passage_texts(b))
+        verbatim = verbatim_shares(features, a, b, texts, measured, aligned, config.wording_alignment)
+        alignments = tuple(
+            Alignment(i, j, texts[0][i], texts[1][j], s, _shared_phrases(features, a, b, i, j, texts, config))
+            for i, j, s in reused
+        )
     return Match(
-        a=a.id,
-        b=b.id,
+        a=features.ids[a],
+        b=features.ids[b],
         jaccard=common / union if union else 0.0,
         containment_ab=cont_ab,
         containment_ba=cont_ba,
-        cosine=cosine,
+        cosine=measured.cosine,
         reuse_ab=reuse_ab,
         reuse_ba=reuse_ba,
         score=max(containment, reuse_ab, reuse_ba),
         paraphrase_distance=1.0 - sum(scores) / len(scores) if reused else 1.0,
         linked=linked,
-        tail_only=linked and (_in_tail(a, [x[0] for x in shared]) or _in_tail(b, [x[1] for x in shared])),
-        alignments=tuple(
-            Alignment(i, j, a.passages[i].text, b.passages[j].text, s, tuple(p)) for i, j, s, p in reused
-        ),
-        verbatim_ab=verbatim_ab,
-        verbatim_ba=verbatim_ba,
+        tail_only=linked and (_in_tail(features, a, [x[0] for x in shared]) or _in_tail(features, b, [x[1] for x in shared])),
+        alignments=alignments,
+        verbatim_ab=verbatim[0],
+        verbatim_ba=verbatim[1],
     )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from dedup.candidates import (
+    Bands,
     band_keys,
+    banded,
     band_params,
     bucket_pairs,
     document_pairs,
@@ -16,9 +20,15 @@ from dedup.candidates import (
 from dedup.config import CandidateConfig, SignatureConfig
 from dedup.pipeline import cluster_documents
 from dedup.records import Document
-from dedup.signature import signatures
+from dedup.signature import EMPTY, signatures
 
 SIG = SignatureConfig()
+
+
+def bands(doc_sets: list[np.ndarray], passage_sets: list[np.ndarray]) -> tuple[Bands, Bands]:
+    config = CandidateConfig()
+    return (banded(signatures(doc_sets, SIG), config.doc_threshold),
+            banded(signatures(passage_sets, SIG), config.passage_threshold))
 
 
 def random_sets(seed: int, n: int, size: int = 60) -> list[np.ndarray]:
@@ -52,7 +62,7 @@ def test_identical_rows_pair_unrelated_do_not() -> None:
     sets = random_sets(1, 4)
     sets.append(sets[1].copy())  # row 4 duplicates row 1
     sigs = signatures(sets, SIG)
-    pairs, bands = lsh_pairs(sigs, 0.3, 50)
+    pairs, bands = lsh_pairs(banded(sigs, 0.3), 50)
     assert pairs.tolist() == [[1, 4]]
     assert bands.tolist() == [band_params(0.3, 128)[0]]  # identical rows collide in every band
 
@@ -61,19 +71,19 @@ def test_near_duplicate_rows_pair() -> None:
     a, b = random_sets(2, 2, size=200)
     near = np.unique(np.concatenate([a[:190], b[:10]]))
     sigs = signatures([a, b, near], SIG)
-    assert lsh_pairs(sigs, 0.3, 50)[0].tolist() == [[0, 2]]
+    assert lsh_pairs(banded(sigs, 0.3), 50)[0].tolist() == [[0, 2]]
 
 
 def test_empty_rows_never_pair() -> None:
     empty = np.empty(0, dtype=np.uint64)
     (x,) = random_sets(3, 1)
     sigs = signatures([empty, x, empty, x.copy()], SIG)
-    assert lsh_pairs(sigs, 0.3, 50)[0].tolist() == [[1, 3]]
+    assert lsh_pairs(banded(sigs, 0.3), 50)[0].tolist() == [[1, 3]]
 
 
 def test_fewer_than_two_rows() -> None:
     (x,) = random_sets(4, 1)
-    assert lsh_pairs(signatures([x], SIG), 0.3, 50)[0].shape == (0, 2)
+    assert lsh_pairs(banded(signatures([x], SIG), 0.3), 50)[0].shape == (0, 2)
 
 
 def test_oversized_bucket_gives_a_star_from_its_first_member() -> None:
@@ -82,8 +92,8 @@ def test_oversized_bucket_gives_a_star_from_its_first_member() -> None:
     rows = [stock.copy() for _ in range(4)] + sets[1:]  # 4 identical rows, then 2 unrelated
     sigs = signatures(rows, SIG)
     every = sorted([i, j] for i in range(4) for j in range(i + 1, 4))
-    assert lsh_pairs(sigs, 0.3, 4)[0].tolist() == every
-    assert lsh_pairs(sigs, 0.3, 3)[0].tolist() == [[0, 1], [0, 2], [0, 3]]
+    assert lsh_pairs(banded(sigs, 0.3), 4)[0].tolist() == every
+    assert lsh_pairs(banded(sigs, 0.3), 3)[0].tolist() == [[0, 1], [0, 2], [0, 3]]
 
 
 def test_a_story_reprinted_by_many_outlets_stays_one_cluster() -> None:
@@ -123,7 +133,7 @@ def test_document_pairs_reports_how_found() -> None:
     passage_sets[7] = passage_sets[2].copy()
     passage_sets[8] = passage_sets[4].copy()
     passage_sets[9] = passage_sets[5].copy()
-    found = document_pairs(signatures(doc_sets, SIG), signatures(passage_sets, SIG), owner, CandidateConfig())
+    found = document_pairs(*bands(doc_sets, passage_sets), owner, CandidateConfig())
     assert found == {(0, 1): "passage", (2, 3): "document+passage"}
     assert list(found) == sorted(found)
 
@@ -133,7 +143,7 @@ def test_document_pairs_ignores_passages_within_one_document() -> None:
     passage_sets = random_sets(13, 3)
     passage_sets[1] = passage_sets[0].copy()  # a document repeating its own sentence
     owner = np.array([0, 0, 1])
-    assert document_pairs(signatures(doc_sets, SIG), signatures(passage_sets, SIG), owner, CandidateConfig()) == {}
+    assert document_pairs(*bands(doc_sets, passage_sets), owner, CandidateConfig()) == {}
 
 
 def test_document_pairs_only_documents() -> None:
@@ -141,7 +151,7 @@ def test_document_pairs_only_documents() -> None:
     doc_sets[2] = doc_sets[0].copy()
     passage_sets = random_sets(15, 3)
     owner = np.array([0, 1, 2])
-    found = document_pairs(signatures(doc_sets, SIG), signatures(passage_sets, SIG), owner, CandidateConfig())
+    found = document_pairs(*bands(doc_sets, passage_sets), owner, CandidateConfig())
     assert found == {(0, 2): "document"}
 
 
@@ -158,7 +168,23 @@ def test_one_passage_kept_whole_is_enough_one_loosely_similar_is_not() -> None:
     passage_sets[2] = passage_sets[0].copy()  # doc 1 keeps one sentence of doc 0 whole
     # Doc 2 shares a quarter of a sentence's stem pairs with doc 0 (Jaccard about 0.14).
     passage_sets[4] = np.unique(np.concatenate([passage_sets[1][:3], passage_sets[4][3:]]))
-    doc_sigs, passage_sigs = signatures(doc_sets, SIG), signatures(passage_sets, SIG)
-    assert document_pairs(doc_sigs, passage_sigs, owner, CandidateConfig()) == {(0, 1): "passage"}
+    assert document_pairs(*bands(doc_sets, passage_sets), owner, CandidateConfig()) == {(0, 1): "passage"}
     never = CandidateConfig(strong_passage_bands=band_params(0.15, 128)[0] + 1)
-    assert document_pairs(doc_sigs, passage_sigs, owner, never) == {}
+    assert document_pairs(*bands(doc_sets, passage_sets), owner, never) == {}
+
+
+def test_bands_in_files_equal_bands_in_memory(tmp_path: Path) -> None:
+    sigs = signatures(random_sets(18, 30, size=8) + [np.empty(0, dtype=np.uint64)] + random_sets(18, 5, size=8), SIG)
+    in_memory = Bands(4)
+    on_disk = Bands(4, tmp_path / "bands")
+    keys = band_keys(sigs, 4, 2)
+    for part in (slice(0, 10), slice(10, 36)):
+        valid = sigs[part, 0] != EMPTY
+        in_memory.append(keys[part], valid)
+        on_disk.append(keys[part], valid)
+    assert np.array_equal(in_memory.rows, on_disk.rows) and 30 not in on_disk.rows.tolist()
+    for a, b in zip(in_memory.columns(), on_disk.columns(), strict=True):
+        assert np.array_equal(a, b)
+    # Rows 0-4 and 31-35 are the same sets: they pair in every band.
+    pairs, collisions = lsh_pairs(on_disk, 50)
+    assert pairs.tolist() == [[k, 31 + k] for k in range(5)] and collisions.tolist() == [4] * 5

@@ -19,12 +19,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import COPY, NEWS_CORPUS, WIRE
 
+from dedup.background import load_background
 from dedup.cli import main
 from dedup.config import Config
 from dedup.normalize import is_chrome
-from dedup.pipeline import fit_scorer, prepare_all
+from dedup.pipeline import prepare_all
 from dedup.readers import read_corpus
 from dedup.records import Document
+from dedup.verify import features_of, verify_pairs
 
 pytestmark = pytest.mark.slow
 
@@ -129,12 +131,10 @@ def test_a_10mb_document_and_its_copy_verify_in_bounded_memory(huge: str) -> Non
         copy.text.split("\n")[-1]
     ]
     twin = replace(prepared, doc=copy)
-    # Fitted on one of the two (same words): the memory at stake is verification's, and
-    # this saves preparing and fitting twice.
-    scorer = fit_scorer([prepared], config, None)
-    features = scorer.features([prepared, twin])
+    # The memory at stake is verification's: preparing once saves time.
+    features = features_of([prepared, twin], load_background(), config.signature.doc_shingle)
     with address_space_cap(MEMORY_CAP):
-        [match] = scorer.verify([prepared, twin], features, [(0, 1)], config.verify)
+        [match] = verify_pairs(features, [(0, 1)], config.verify)
     assert match.linked and match.containment_ab == match.containment_ba == 1.0
     # Too many passage pairs to compare all: identical passages are aligned, each once.
     assert len(match.alignments) == len({p.tokens for p in prepared.passages if p.tokens})

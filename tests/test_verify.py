@@ -1,4 +1,4 @@
-"""Tests for dedup.verify: TF-IDF scorer, passage alignment and the link decision."""
+"""Tests for dedup.verify: digests and features, passage alignment and the link decision."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ from dedup.config import NormalizeConfig, VerifyConfig
 from dedup.pipeline import prepare_all
 from dedup.records import Document, Match, Prepared
 from dedup.shingle import shingle_sets
-from dedup.verify import PairScores, Scorer, align, pair_scores, style_folded
+from dedup.verify import (
+    FeatureBuilder,
+    PairScores,
+    align,
+    digest,
+    features_of,
+    pair_scores,
+    style_folded,
+    verify_pairs,
+)
 
 STORY = """Dockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic at the busiest harbour in Kestria.
 The Harbour and Maritime Workers Union said about 4,200 of its members had joined the open-ended stoppage.
@@ -36,40 +45,59 @@ def prepared(*texts: str) -> list[Prepared]:
 
 def verified(a_text: str, b_text: str, config: VerifyConfig = VerifyConfig()) -> tuple[Prepared, Prepared, Match]:
     a, b = prepared(a_text, b_text)
-    scorer = Scorer(load_background()).fit([a, b])
-    return a, b, scorer.verify([a, b], scorer.features([a, b]), [(0, 1)], config)[0]
+    return a, b, verify_pairs(features_of([a, b], load_background()), [(0, 1)], config)[0]
 
 
 def measured(a_text: str, b_text: str) -> tuple[PairScores, Match]:
     """The pair's measured scores (all passage cells at the alignment threshold) and its match."""
-    a, b = prepared(a_text, b_text)
-    scorer = Scorer(load_background()).fit([a, b])
-    features = scorer.features([a, b])
+    features = features_of(prepared(a_text, b_text), load_background())
     (scores,) = pair_scores(features, np.array([[0, 1]]), VerifyConfig())
-    return scores, scorer.verify([a, b], features, [(0, 1)], VerifyConfig())[0]
+    return scores, verify_pairs(features, [(0, 1)], VerifyConfig())[0]
 
 
-def test_scorer_requires_fit() -> None:
-    (doc,) = prepared(STORY)
-    with pytest.raises(RuntimeError, match="fit"):
-        Scorer().features([doc])
+def test_features_gathered_run_by_run_equal_features_of_the_whole() -> None:
+    docs = prepared(STORY, LIBRARY, COPY)
+    whole = features_of(docs, load_background())
+    builder = FeatureBuilder(load_background())
+    builder.add(digest(docs[:1]))
+    builder.add(digest(docs[1:]))
+    runs = builder.features()
+    assert runs.ids == whole.ids
+    for name in ("documents", "passages", "shingles"):
+        a, b = getattr(runs, name), getattr(whole, name)
+        assert a.shape[0] == b.shape[0]
+        # Columns are numbered in the order stems are met, the same either way.
+        assert abs(a - b).max() < 1e-6
+    for name in ("weights", "first", "phrases", "phrase_ptr", "phrase_idf", "story", "quoted", "quote_open"):
+        assert np.array_equal(getattr(runs, name), getattr(whole, name)), name
+    assert runs.texts == whole.texts
+    assert runs.passage_texts(1) == [p.text for p in docs[1].passages]
 
 
-def test_scorer_idf_rare_words_weigh_more() -> None:
+def test_phrase_idf_counts_corpus_and_background() -> None:
     docs = prepared(STORY, LIBRARY)
-    scorer = Scorer(load_background()).fit(docs)
-    assert set(scorer.vocabulary_) >= {"dockwork", "aldmer", "librari", "friday"}
-    # "friday" appears in both documents and is common news vocabulary.
-    idf = {stem: scorer.idf_[col] for stem, col in scorer.vocabulary_.items()}
-    assert idf["dockwork"] > idf["friday"]
-    # A phrase seen nowhere weighs the most a phrase can.
-    assert scorer.phrase_idf("zzzunseen qqqunseen") == pytest.approx(np.log(1.0 + scorer.n_docs_) + 1.0)
-    assert scorer.phrase_idf("zzzunseen qqqunseen") > scorer.phrase_idf("told report")
+    background = load_background()
+    f = features_of(docs, background)
+    n = len(docs) + background.n_docs
+    seen_once = np.log((1.0 + n) / 2.0) + 1.0
+    # Every phrase is in one of the two documents: none can be rarer than that.
+    assert f.phrase_idf.max() == pytest.approx(seen_once, rel=1e-6)
+    common = max(background.phrase_df, key=background.phrase_df.get)
+    assert np.log((1.0 + n) / (1.0 + background.phrase_df[common])) + 1.0 < seen_once
+
+
+def test_idf_rare_words_weigh_more() -> None:
+    (doc,) = prepared("Dockworkers walked out on Friday, on Friday.")
+    f = features_of([doc, *prepared(LIBRARY)], load_background())
+    row = f.documents[0]
+    # "dockwork" once and "friday" twice: the rare stem still weighs more.
+    weights = sorted(row.data.tolist())
+    assert len(weights) == 3 and weights[-1] > weights[-2]
 
 
 def test_features_rows() -> None:
     docs = prepared(STORY, LIBRARY)
-    f = Scorer(load_background()).fit(docs).features(docs)
+    f = features_of(docs, load_background())
     assert f.first.tolist() == [0, 6, 11]
     assert f.counts.tolist() == [6, 5]
     assert f.passages.shape[0] == f.weights.size == 11
@@ -82,7 +110,7 @@ def test_features_rows() -> None:
 def test_pair_scores_match_dense_cosines() -> None:
     lines = STORY.strip().split("\n")
     docs = prepared(STORY, COPY, "\n".join([lines[4], lines[0]]))
-    f = Scorer(load_background()).fit(docs).features(docs)
+    f = features_of(docs, load_background())
     config = VerifyConfig(align_threshold=0.0)
     copy, part = pair_scores(f, np.array([[0, 1], [0, 2]]), config)
     assert copy.cosine == pytest.approx(1.0)
@@ -100,7 +128,7 @@ def test_pair_scores_match_dense_cosines() -> None:
 def test_pair_scores_of_huge_pairs_align_identical_passages_only() -> None:
     lines = STORY.strip().split("\n")
     docs = prepared(STORY, "\n".join(lines[::-1]))
-    f = Scorer(load_background()).fit(docs).features(docs)
+    f = features_of(docs, load_background())
     (measured,) = pair_scores(f, np.array([[0, 1]]), VerifyConfig(max_align_cells=10))
     ii, jj, sim = measured.cells
     assert sorted(zip(ii.tolist(), jj.tolist())) == [(k, 5 - k) for k in range(6)]
@@ -115,7 +143,7 @@ def test_verbatim_copy_under_chrome_is_linked() -> None:
     assert m.cosine == pytest.approx(1.0)
     assert m.reuse_ab == pytest.approx(1.0) and m.reuse_ba == pytest.approx(1.0)
     assert m.score == pytest.approx(1.0)
-    assert m.paraphrase_distance == pytest.approx(0.0, abs=1e-9)
+    assert m.paraphrase_distance == pytest.approx(0.0, abs=1e-6)  # float32 rows
     assert m.linked
     assert (m.a, m.b) == ("d0", "d1")
 
@@ -245,9 +273,8 @@ def test_nothing_aligned_has_no_verbatim_share() -> None:
 
 def test_features_from_precomputed_shingles_are_the_same() -> None:
     docs = prepared(STORY, COPY, LIBRARY)
-    scorer = Scorer(load_background()).fit(docs)
-    given = scorer.features(docs, shingle_sets([d.words for d in docs], scorer.shingle))
-    assert (given.shingles != scorer.features(docs).shingles).nnz == 0
+    given = digest(docs, shingle_sets([d.words for d in docs], 5))
+    assert (given.shingles != digest(docs).shingles).nnz == 0
 
 
 def test_huge_pairs_do_not_take_the_same_words_in_other_counts_for_identical() -> None:
@@ -256,6 +283,6 @@ def test_huge_pairs_do_not_take_the_same_words_in_other_counts_for_identical() -
         "Dockworkers struck the port and it stayed shut all day on Friday.",
     )
     assert set(docs[0].passages[0].tokens) == set(docs[1].passages[0].tokens)
-    f = Scorer(load_background()).fit(docs).features(docs)
+    f = features_of(docs, load_background())
     (measured,) = pair_scores(f, np.array([[0, 1]]), VerifyConfig(max_align_cells=0))
     assert measured.cells[0].size == 0
