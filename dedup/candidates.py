@@ -47,6 +47,29 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
+class _Columns:
+    """Numbered arrays grown by appending, in memory or each in a file of its own in ``directory``."""
+
+    def __init__(self, n: int, dtype: type, directory: Path | None) -> None:
+        self.n, self.dtype, self.directory = n, np.dtype(dtype), directory
+        self._memory: list[list[np.ndarray]] = [[] for _ in range(n)]
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def add(self, k: int, values: np.ndarray) -> None:
+        if self.directory is None:
+            self._memory[k].append(values.astype(self.dtype, copy=False))
+            return
+        with (self.directory / f"{k}.bin").open("ab") as out:
+            np.ascontiguousarray(values, dtype=self.dtype).tofile(out)
+
+    def get(self, k: int) -> np.ndarray:
+        if self.directory is None:
+            return np.concatenate(self._memory[k]) if self._memory[k] else np.empty(0, self.dtype)
+        path = self.directory / f"{k}.bin"
+        return np.fromfile(path, dtype=self.dtype) if path.exists() else np.empty(0, self.dtype)
+
+
 class Bands:
     """LSH band keys of many rows, gathered run by run; a row without shingles is never keyed.
 
@@ -57,21 +80,15 @@ class Bands:
 
     def __init__(self, n_bands: int, directory: Path | None = None) -> None:
         self.n_bands = n_bands
-        self.directory = directory
-        self._chunks: list[np.ndarray] = []
+        self._columns = _Columns(n_bands, np.uint64, directory)
         self._valid: list[np.ndarray] = []
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
 
     def append(self, keys: np.ndarray, valid: np.ndarray) -> None:
         """Add the keys (rows x bands) of the next rows, and which of them have any shingle."""
-        self._valid.append(np.asarray(valid, dtype=bool))
-        if self.directory is None:
-            self._chunks.append(keys[valid])
-            return
+        valid = np.asarray(valid, dtype=bool)
+        self._valid.append(valid)
         for band in range(self.n_bands):
-            with (self.directory / f"band{band}.u64").open("ab") as out:
-                np.ascontiguousarray(keys[valid, band]).tofile(out)
+            self._columns.add(band, keys[valid, band])
 
     @property
     def rows(self) -> np.ndarray:
@@ -81,11 +98,7 @@ class Bands:
     def columns(self) -> Iterator[np.ndarray]:
         """Each band's keys of the keyed rows, one band at a time."""
         for band in range(self.n_bands):
-            if self.directory is None:
-                yield np.concatenate([c[:, band] for c in self._chunks]) if self._chunks else np.empty(0, np.uint64)
-            else:
-                path = self.directory / f"band{band}.u64"
-                yield np.fromfile(path, dtype=np.uint64) if path.exists() else np.empty(0, np.uint64)
+            yield self._columns.get(band)
 
 
 def banded(sigs: np.ndarray, threshold: float, directory: Path | None = None) -> Bands:
@@ -154,12 +167,6 @@ def _pair_keys(pairs: np.ndarray, n: int) -> np.ndarray:
     return pairs.min(axis=1).astype(np.int64) * n + pairs.max(axis=1).astype(np.int64)
 
 
-def unique_pairs(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct unordered pairs of ids below ``n``, as sorted (i, j) rows with i <= j, and how often each occurs."""
-    keys, counts = np.unique(_pair_keys(pairs, n), return_counts=True)
-    return np.stack(np.divmod(keys, n), axis=1), counts
-
-
 def lsh_pairs(bands: Bands, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
     """Row pairs whose keys collide in a band, and in how many bands; rows without shingles never pair."""
     rows = bands.rows
@@ -169,29 +176,57 @@ def lsh_pairs(bands: Bands, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
     return rows[pairs], collisions
 
 
-def document_pairs(documents: Bands, passages: Bands, passage_owner: np.ndarray,
-                   config: CandidateConfig) -> dict[tuple[int, int], str]:
-    """Candidate document pairs with how each was found (``document``, ``passage`` or both).
+# How a candidate pair was found, by its code in ``document_pairs``.
+VIA = ("", "document", "passage", "document+passage")
+# Passage pairs are spilled in this many parts, by document pair, and counted one part at a time.
+_PARTS = 16
+
+
+def document_pairs(documents: Bands, passages: Bands, passage_owner: np.ndarray, config: CandidateConfig,
+                   directory: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate document pairs (i < j, sorted) and how each was found (codes into ``VIA``).
 
     ``documents`` and ``passages`` are the band keys of the documents'
     signatures and of their passages' (``banded``). Through passages, a
     document pair needs ``min_passage_hits`` colliding passage pairs, or one
     passage pair that collides in at least ``strong_passage_bands`` bands (a
-    sentence kept nearly whole).
+    sentence kept nearly whole). Passage pairs are many (stars of common
+    phrases): with a ``directory`` they are spilled to files there, so memory
+    holds a part of them at a time.
     """
-    found: dict[tuple[int, int], str] = {}
-    for i, j in lsh_pairs(documents, config.max_bucket)[0].tolist():
-        found[(i, j)] = "document"
-    passage, collisions = lsh_pairs(passages, config.max_bucket)
-    owners = passage_owner[passage]
-    apart = owners[:, 0] != owners[:, 1]
-    n_docs = int(passage_owner.max(initial=-1)) + 1 if passage_owner.size else 0
-    n_docs = max(n_docs, int(documents.rows.max(initial=-1)) + 1)
-    doc_pairs, hits = unique_pairs(owners[apart], max(n_docs, 1))
-    strong = np.zeros(len(doc_pairs), dtype=bool)
-    if doc_pairs.size:
-        close = owners[apart & (collisions >= config.strong_passage_bands)]
-        strong[np.searchsorted(_pair_keys(doc_pairs, n_docs), _pair_keys(close, n_docs))] = True
-    for i, j in doc_pairs[(hits >= config.min_passage_hits) | strong].tolist():
-        found[(i, j)] = "document+passage" if (i, j) in found else "passage"
-    return dict(sorted(found.items()))
+    by_document = lsh_pairs(documents, config.max_bucket)[0]
+    n_docs = max(int(passage_owner.max(initial=-1)), int(documents.rows.max(initial=-1))) + 1
+    by_passage = _passage_pairs(passages, passage_owner, config, n_docs, directory)
+    doc_keys, pas_keys = _pair_keys(by_document, n_docs), _pair_keys(by_passage, n_docs)
+    keys = np.union1d(doc_keys, pas_keys)
+    via = np.isin(keys, doc_keys).astype(np.uint8) + 2 * np.isin(keys, pas_keys).astype(np.uint8)
+    return np.stack(np.divmod(keys, max(n_docs, 1)), axis=1).reshape(-1, 2), via
+
+
+def _passage_pairs(passages: Bands, passage_owner: np.ndarray, config: CandidateConfig, n_docs: int,
+                   directory: Path | None) -> np.ndarray:
+    """Document pairs made candidates by their passages (see ``document_pairs``)."""
+    rows = passages.rows
+    owner = passage_owner[rows]
+    m = max(rows.size, 1)
+    spill = _Columns(_PARTS, np.int64, directory)
+    for column in passages.columns():
+        for found in _band_pairs(column, config.max_bucket):
+            docs = owner[found]
+            apart = docs[:, 0] != docs[:, 1]
+            keys = _pair_keys(found[apart], m)
+            part = _pair_keys(docs[apart], n_docs) % _PARTS
+            order = np.argsort(part, kind="stable")
+            cuts = np.searchsorted(part[order], np.arange(_PARTS + 1))
+            for k in range(_PARTS):
+                if cuts[k + 1] > cuts[k]:
+                    spill.add(k, keys[order[cuts[k] : cuts[k + 1]]])
+    out = []
+    for k in range(_PARTS):
+        keys, bands = np.unique(spill.get(k), return_counts=True)
+        docs = owner[np.stack(np.divmod(keys, m), axis=1)]
+        doc_keys, inverse, hits = np.unique(_pair_keys(docs, n_docs), return_inverse=True, return_counts=True)
+        strong = np.bincount(inverse.ravel(), bands >= config.strong_passage_bands, doc_keys.size) > 0
+        out.append(doc_keys[(hits >= config.min_passage_hits) | strong])
+    keys = np.sort(np.concatenate(out))
+    return np.stack(np.divmod(keys, max(n_docs, 1)), axis=1).reshape(-1, 2)

@@ -76,7 +76,8 @@ _LAST_WORD = re.compile(r"(\w+)\.$")
 
 def clean_text(text: str) -> str:
     """Fold Unicode (NFKC), typographic quotes and dashes, bullets and runs of spaces."""
-    text = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import time
@@ -18,7 +19,7 @@ from dedup.background import Background, load_background
 from dedup.boilerplate import Boilerplate, find_boilerplate
 from dedup.candidates import Bands, band_keys, band_params, document_pairs
 from dedup.cluster import Member, label_corpus
-from dedup.config import Config, NormalizeConfig, SignatureConfig
+from dedup.config import Config, NormalizeConfig, SignatureConfig, VerifyConfig
 from dedup.errors import InputError
 from dedup.normalize import prepare
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
@@ -208,9 +209,10 @@ class _PairSet:
         self.n = max(n, 1)
         self._keys = np.empty(0, dtype=np.int64)
 
-    def add(self, pairs: Sequence[tuple[int, int]]) -> None:
-        new = np.array([min(a, b) * self.n + max(a, b) for a, b in pairs], dtype=np.int64)
-        self._keys = np.union1d(self._keys, new)
+    def add(self, pairs: np.ndarray) -> None:
+        """Add pairs given as rows (a, b)."""
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        self._keys = np.union1d(self._keys, pairs.min(axis=1) * self.n + pairs.max(axis=1))
 
     def __contains__(self, pair: tuple[int, int]) -> bool:
         key = min(pair) * self.n + max(pair)
@@ -258,25 +260,20 @@ def cluster_documents(
         skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
         members = [m for m, keep in zip(members, corpus.kept.tolist()) if keep]
         lap("prepare", f"prepared and signed {len(features.ids)} documents and {int(corpus.owner.size)} passages")
-        pairs = document_pairs(corpus.documents, corpus.passages, corpus.owner, config.candidates)
+        pairs, _ = document_pairs(
+            corpus.documents, corpus.passages, corpus.owner, config.candidates, Path(scratch) / "passage-pairs"
+        )
         del corpus
     lap("candidates", f"found {len(pairs)} candidate pairs")
     verified = _PairSet(len(features.ids))
     matches: list[Match] = []
     links = 0
-
-    def check(batch: Sequence[tuple[int, int]]) -> None:
-        nonlocal links
-        found = verify_pairs(features, batch, config.verify)
-        verified.add(batch)
-        links += sum(m.linked for m in found)
-        matches.extend(m for m in found if m.linked or m.alignments)
-
-    candidates = list(pairs)
-    for start in range(0, len(candidates), _VERIFY_BATCH):
-        check(candidates[start : start + _VERIFY_BATCH])
+    for done, (found, linked) in _verified_blocks(features, pairs, config.verify, workers):
+        matches += found
+        links += linked
         if advance is not None:
-            advance("verifying", min(start + _VERIFY_BATCH, len(candidates)), len(candidates))
+            advance("verifying", done, len(pairs))
+    verified.add(pairs)
     lap("verify", f"verified {len(pairs)} pairs, {links} linked")
     position = {doc_id: i for i, doc_id in enumerate(features.ids)}
 
@@ -287,7 +284,11 @@ def cluster_documents(
     for _ in range(_MAX_LABEL_ROUNDS):
         if not labelling.unverified:
             break
-        check([tuple(sorted((position[o], position[m]))) for o, m in labelling.unverified])
+        batch = np.sort([(position[o], position[m]) for o, m in labelling.unverified], axis=1)
+        found, linked = _sharing_text(verify_pairs(features, batch, config.verify))
+        matches += found
+        links += linked
+        verified.add(batch)
         labelling = label_corpus(members, matches, config.label, was_verified)
     verdicts, clusters = labelling.verdicts, labelling.clusters
     lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
@@ -301,6 +302,43 @@ def cluster_documents(
         **timings,
     }
     return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats)
+
+
+def _sharing_text(found: list[Match]) -> tuple[list[Match], int]:
+    """The matches worth keeping (linked, or with reused passages) and the number linked."""
+    return [m for m in found if m.linked or m.alignments], sum(m.linked for m in found)
+
+
+def _verified_blocks(
+    features: Features, pairs: np.ndarray, config: VerifyConfig, workers: int
+) -> Iterator[tuple[int, tuple[list[Match], int]]]:
+    """Verify the pairs block by block, in order: (pairs done, (matches sharing text, links)).
+
+    With workers, the processes are forked once the features are built, so
+    that they share them instead of receiving a copy each.
+    """
+    blocks = [pairs[k : k + _VERIFY_BATCH] for k in range(0, len(pairs), _VERIFY_BATCH)]
+    ends = np.cumsum([len(b) for b in blocks]).tolist()
+    if workers > 1 and len(blocks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_hold, initargs=(features, config)) as pool:
+            yield from zip(ends, pool.map(_verify_held, blocks))
+        return
+    for end, block in zip(ends, blocks):
+        yield end, _sharing_text(verify_pairs(features, block, config))
+
+
+# What a forked verification worker verifies against: set once in each worker by ``_hold``.
+_held: list[tuple[Features, VerifyConfig]] = []
+
+
+def _hold(features: Features, config: VerifyConfig) -> None:
+    _held.append((features, config))
+
+
+def _verify_held(block: np.ndarray) -> tuple[list[Match], int]:
+    features, config = _held[0]
+    return _sharing_text(verify_pairs(features, block, config))
 
 
 def _spooled(docs: Iterable[Document], path: Path) -> tuple[Spool, list[Member]]:

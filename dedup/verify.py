@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain
@@ -226,41 +226,40 @@ class FeatureBuilder:
         self._pending = []
 
     def features(self) -> Features:
-        """The corpus' features; the gathered digests are consumed."""
+        """The corpus' features; the gathered digests are consumed field by field, to bound the peak memory."""
         self._merge_phrases()
         parts, self._parts = self._parts, []
         width = max(len(self._vocabulary), 1)
+        n = sum(len(p.ids) for p in parts) + self.background.n_docs
+        df = np.zeros(width, dtype=np.int64)
         for part in parts:
-            part.documents.resize(part.documents.shape[0], width)
-            part.passages.resize(part.passages.shape[0], width)
-        n_docs = sum(len(p.ids) for p in parts)
-        n = n_docs + self.background.n_docs
-        df = np.bincount(np.concatenate([p.documents.indices for p in parts] or [np.empty(0, np.int32)]), minlength=width)
-        df = df + np.array([self.background.df.get(s, 0) for s in self._vocabulary] or [0], dtype=np.int64)[:width]
+            df += np.bincount(part.documents.indices, minlength=width)
+        df += np.array([self.background.df.get(s, 0) for s in self._vocabulary] or [0], dtype=np.int64)[:width]
         idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
         phrase_idf = self._phrase_idf(n)
-        documents = sp.vstack([_tfidf(p.documents, idf)[0] for p in parts], format="csr") if parts else _empty(width)
-        rows = [_tfidf(p.passages, idf) for p in parts]
-        passages = sp.vstack([m for m, _ in rows], format="csr") if rows else _empty(width)
+        field = {name: [getattr(p, name) for p in parts] for name in Digest.__dataclass_fields__}
+        del parts
+        documents = _stacked([_tfidf(m, idf, width)[0] for m in _drained(field["documents"])], width)
+        rows = [_tfidf(m, idf, width) for m in _drained(field["passages"])]
         weights = np.concatenate([w for _, w in rows]) if rows else np.empty(0)
-        del rows
-        counts = np.concatenate([p.counts for p in parts]) if parts else np.empty(0, dtype=np.int64)
-        phrases = np.concatenate([p.phrases for p in parts]) if parts else np.empty(0, dtype=np.uint64)
-        ptr = np.cumsum(np.r_[0, *(np.diff(p.phrase_ptr) for p in parts)]).astype(np.int64)
+        passages = _stacked([m for m, _ in _drained(rows)], width)
+        counts = _joined(field["counts"], np.int64)
+        phrases = _joined(field.pop("phrases"), np.uint64)
+        ptr = np.cumsum(np.r_[0, *(np.diff(p) for p in field["phrase_ptr"])]).astype(np.int64)
         return Features(
-            ids=tuple(chain.from_iterable(p.ids for p in parts)),
+            ids=tuple(chain.from_iterable(field["ids"])),
             documents=documents,
             passages=passages,
             weights=weights,
             first=np.r_[0, np.cumsum(counts)].astype(np.int64),
-            shingles=sp.vstack([p.shingles for p in parts], format="csr") if parts else _empty(1 << _SHINGLE_BITS),
+            shingles=_stacked(field.pop("shingles"), 1 << _SHINGLE_BITS),
             phrases=phrases,
             phrase_ptr=ptr,
             phrase_idf=phrase_idf(phrases),
-            story=_joined([p.story for p in parts], np.int16),
-            quoted=_joined([p.quoted for p in parts], np.float32),
-            quote_open=_joined([p.quote_open for p in parts], bool),
-            texts=tuple(chain.from_iterable(p.texts for p in parts)),
+            story=_joined(field["story"], np.int16),
+            quoted=_joined(field["quoted"], np.float32),
+            quote_open=_joined(field["quote_open"], bool),
+            texts=tuple(chain.from_iterable(field.pop("texts"))),
         )
 
     def _phrase_idf(self, n: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -290,21 +289,30 @@ def _recolumned(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
     return out
 
 
-def _empty(width: int) -> sp.csr_matrix:
-    return sp.csr_matrix((0, width), dtype=np.float32)
+def _drained(items: list) -> Iterator:
+    """The items of a list, taken out one by one: each is freed as soon as the caller lets go of it."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+def _stacked(matrices: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
+    """Rows of sparse matrices stacked into one, or an empty matrix ``width`` wide."""
+    return sp.vstack(matrices, format="csr") if matrices else sp.csr_matrix((0, width), dtype=np.float32)
 
 
 def _joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype=dtype)
 
 
-def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Sublinear TF-IDF rows of count rows, l2-normalized (float32), and each row's mass."""
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, width: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Sublinear TF-IDF rows of count rows, l2-normalized (float32), ``width`` columns wide, and each row's mass."""
     vals = (1.0 + np.log(counts.data.astype(np.float64))) * idf[counts.indices]
     rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
     mass = np.bincount(rows, vals, minlength=counts.shape[0])
     norms = np.sqrt(np.bincount(rows, vals * vals, minlength=counts.shape[0]))
-    out = sp.csr_matrix(((vals / norms[rows]).astype(np.float32), counts.indices, counts.indptr), shape=counts.shape)
+    out = sp.csr_matrix(((vals / norms[rows]).astype(np.float32), counts.indices, counts.indptr),
+                        shape=(counts.shape[0], width))
     return out, mass
 
 
@@ -315,7 +323,9 @@ def features_of(docs: Sequence[Prepared], background: Background = EMPTY_BACKGRO
     return builder.features()
 
 
-def verify_pairs(features: Features, pairs: Sequence[tuple[int, int]], config: VerifyConfig) -> list[Match]:
+def verify_pairs(
+    features: Features, pairs: Sequence[tuple[int, int]] | np.ndarray, config: VerifyConfig
+) -> list[Match]:
     """Verify document pairs (positions in ``features``), scoring their passages in bulk."""
     out: list[Match] = []
     for start in range(0, len(pairs), _PAIR_BLOCK):
@@ -519,16 +529,21 @@ def _in_tail(features: Features, doc: int, passages: list[int]) -> bool:
 
 def _shared_phrases(features: Features, a: int, b: int, i: int, j: int, texts: tuple[list[str], list[str]],
                     config: VerifyConfig) -> tuple[str, ...]:
-    """The rare phrases passage ``i`` of A and passage ``j`` of B share, as words (the evidence shown)."""
+    """The rare phrases passage ``i`` of A and passage ``j`` of B share, as words (the evidence shown).
+
+    A passage's phrases come back from its text in the order of its hashes.
+    """
     pa, pb = features.first[a] + i, features.first[b] + j
-    mine = passage_phrases(texts[0][i], bool(features.quote_open[pa]))
-    theirs = set(passage_phrases(texts[1][j], bool(features.quote_open[pb])))
-    shared = [x for x in mine if x in theirs]
-    if not shared:
-        return ()
-    at = slice(features.phrase_ptr[pa], features.phrase_ptr[pa + 1])
-    idf = dict(zip(features.phrases[at].tolist(), features.phrase_idf[at].tolist()))
-    return tuple(x for x, h in zip(shared, token_hashes(shared).tolist()) if idf.get(h, 0.0) >= config.rare_phrase_idf)
+    mine = _phrases(texts[0][i], bool(features.quote_open[pa]))
+    theirs = set(_phrases(texts[1][j], bool(features.quote_open[pb])))
+    idf = features.phrase_idf[features.phrase_ptr[pa] : features.phrase_ptr[pa + 1]].tolist()
+    return tuple(x for x, w in zip(mine, idf) if x in theirs and w >= config.rare_phrase_idf)
+
+
+@lru_cache(maxsize=1 << 14)
+def _phrases(text: str, quote_open: bool) -> tuple[str, ...]:
+    """A passage's phrases (a passage is read back once for each pair it is shown in)."""
+    return passage_phrases(text, quote_open)
 
 
 def verify(features: Features, a: int, b: int, measured: PairScores, config: VerifyConfig) -> Match:

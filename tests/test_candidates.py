@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from dedup.candidates import (
+    VIA,
     Bands,
     band_keys,
     banded,
@@ -15,7 +16,6 @@ from dedup.candidates import (
     bucket_pairs,
     document_pairs,
     lsh_pairs,
-    unique_pairs,
 )
 from dedup.config import CandidateConfig, SignatureConfig
 from dedup.pipeline import cluster_documents
@@ -23,6 +23,11 @@ from dedup.records import Document
 from dedup.signature import EMPTY, signatures
 
 SIG = SignatureConfig()
+
+
+def candidates(*args: object) -> dict[tuple[int, int], str]:
+    pairs, via = document_pairs(*args)
+    return {(i, j): VIA[v] for (i, j), v in zip(pairs.tolist(), via.tolist())}
 
 
 def bands(doc_sets: list[np.ndarray], passage_sets: list[np.ndarray]) -> tuple[Bands, Bands]:
@@ -133,7 +138,7 @@ def test_document_pairs_reports_how_found() -> None:
     passage_sets[7] = passage_sets[2].copy()
     passage_sets[8] = passage_sets[4].copy()
     passage_sets[9] = passage_sets[5].copy()
-    found = document_pairs(*bands(doc_sets, passage_sets), owner, CandidateConfig())
+    found = candidates(*bands(doc_sets, passage_sets), owner, CandidateConfig())
     assert found == {(0, 1): "passage", (2, 3): "document+passage"}
     assert list(found) == sorted(found)
 
@@ -143,7 +148,7 @@ def test_document_pairs_ignores_passages_within_one_document() -> None:
     passage_sets = random_sets(13, 3)
     passage_sets[1] = passage_sets[0].copy()  # a document repeating its own sentence
     owner = np.array([0, 0, 1])
-    assert document_pairs(*bands(doc_sets, passage_sets), owner, CandidateConfig()) == {}
+    assert candidates(*bands(doc_sets, passage_sets), owner, CandidateConfig()) == {}
 
 
 def test_document_pairs_only_documents() -> None:
@@ -151,14 +156,8 @@ def test_document_pairs_only_documents() -> None:
     doc_sets[2] = doc_sets[0].copy()
     passage_sets = random_sets(15, 3)
     owner = np.array([0, 1, 2])
-    found = document_pairs(*bands(doc_sets, passage_sets), owner, CandidateConfig())
+    found = candidates(*bands(doc_sets, passage_sets), owner, CandidateConfig())
     assert found == {(0, 2): "document"}
-
-
-def test_unique_pairs_orders_each_pair_and_counts_repeats() -> None:
-    pairs, counts = unique_pairs(np.array([[3, 1], [1, 3], [0, 2], [2, 2]]), 4)
-    assert pairs.tolist() == [[0, 2], [1, 3], [2, 2]]
-    assert counts.tolist() == [1, 2, 1]
 
 
 def test_one_passage_kept_whole_is_enough_one_loosely_similar_is_not() -> None:
@@ -168,9 +167,9 @@ def test_one_passage_kept_whole_is_enough_one_loosely_similar_is_not() -> None:
     passage_sets[2] = passage_sets[0].copy()  # doc 1 keeps one sentence of doc 0 whole
     # Doc 2 shares a quarter of a sentence's stem pairs with doc 0 (Jaccard about 0.14).
     passage_sets[4] = np.unique(np.concatenate([passage_sets[1][:3], passage_sets[4][3:]]))
-    assert document_pairs(*bands(doc_sets, passage_sets), owner, CandidateConfig()) == {(0, 1): "passage"}
+    assert candidates(*bands(doc_sets, passage_sets), owner, CandidateConfig()) == {(0, 1): "passage"}
     never = CandidateConfig(strong_passage_bands=band_params(0.15, 128)[0] + 1)
-    assert document_pairs(*bands(doc_sets, passage_sets), owner, never) == {}
+    assert candidates(*bands(doc_sets, passage_sets), owner, never) == {}
 
 
 def test_bands_in_files_equal_bands_in_memory(tmp_path: Path) -> None:
@@ -188,3 +187,16 @@ def test_bands_in_files_equal_bands_in_memory(tmp_path: Path) -> None:
     # Rows 0-4 and 31-35 are the same sets: they pair in every band.
     pairs, collisions = lsh_pairs(on_disk, 50)
     assert pairs.tolist() == [[k, 31 + k] for k in range(5)] and collisions.tolist() == [4] * 5
+
+
+def test_passage_pairs_spilled_to_files_equal_those_kept_in_memory(tmp_path: Path) -> None:
+    doc_sets = random_sets(19, 40)
+    passage_sets = random_sets(20, 200, size=10)
+    owner = np.repeat(np.arange(40), 5)
+    rng = np.random.default_rng(0)
+    for a, b in rng.integers(0, 200, size=(120, 2)):  # sentences repeated across documents
+        passage_sets[b] = passage_sets[a].copy()
+    config = CandidateConfig(max_bucket=3)
+    in_memory = document_pairs(*bands(doc_sets, passage_sets), owner, config)
+    on_disk = document_pairs(*bands(doc_sets, passage_sets), owner, config, tmp_path / "spill")
+    assert in_memory[0].size and all(np.array_equal(a, b) for a, b in zip(in_memory, on_disk))
