@@ -30,6 +30,7 @@ _TRANSLATE = str.maketrans(
         "\u00a0": " ", "\u200b": "", "\ufeff": "", "\u00ad": "",
     }
 )
+_FOLDED = re.compile("[" + re.escape("".join(map(chr, _TRANSLATE))) + "]")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _WORD = re.compile(r"[a-z0-9]+(?:['.,-][a-z0-9]+)*")
 _CASED_WORD_OR_QUOTE = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*|\"")
@@ -77,9 +78,16 @@ _LAST_WORD = re.compile(r"(\w+)\.$")
 def clean_text(text: str) -> str:
     """Fold Unicode (NFKC), typographic quotes and dashes, bullets and runs of spaces."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
+        text = _folded(text)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = _folded(unicodedata.normalize("NFKC", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def _folded(text: str) -> str:
+    """``text`` with the characters of ``_TRANSLATE`` replaced (as ``str.translate``, faster when they are few)."""
+    return _FOLDED.sub(lambda m: _TRANSLATE[ord(m.group())], text) if _FOLDED.search(text) else text
 
 
 def line_key(line: str) -> str:
