@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import pickle
 import random
+from collections import Counter, defaultdict
+from itertools import pairwise
 
+import numpy as np
 import pytest
 from conftest import WIRE
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dedup.boilerplate import Boilerplate, find_boilerplate, outlet_of
+from dedup import boilerplate
+from dedup.boilerplate import (
+    Boilerplate,
+    Lines,
+    chrome_hashes,
+    doc_lines,
+    find_boilerplate,
+    line_stats,
+    outlet_of,
+)
 from dedup.config import Config, NormalizeConfig
 from dedup.normalize import clean_text, line_key
 from dedup.pipeline import cluster_documents, compare_documents, prepare_all
 from dedup.records import Document, Label
+from dedup.shingle import token_hashes
 
 CONFIG = NormalizeConfig()
 FOOTER = (
@@ -208,3 +223,104 @@ def test_boilerplate_survives_pickling_for_worker_processes() -> None:
     copy = pickle.loads(pickle.dumps(found))
     assert copy == found
     assert copy.keys_for(docs[1]) == found.keys_for(docs[1]) == {line_key(FOOTER)}
+
+
+# --- the vectorized learner against the rules written plainly -------------------------
+
+
+def reference_boilerplate(docs: list[Document], config: NormalizeConfig) -> Boilerplate:
+    """The module docstring's rules over the key strings themselves (the learner before hashing)."""
+    counts: Counter[str] = Counter()
+    by_outlet: defaultdict[str, list[Lines]] = defaultdict(list)
+    for doc in docs:
+        lines = doc_lines(doc.text)
+        counts.update(k for k, n in lines if n <= config.boilerplate_max_words)
+        outlet = outlet_of(doc)
+        if outlet is not None:
+            by_outlet[outlet].append(lines)
+    corpus = frozenset(k for k, n in counts.items() if n >= config.boilerplate_min_docs)
+    outlets = {}
+    for outlet, outlet_docs in by_outlet.items():
+        own = reference_outlet_chrome(outlet_docs, config) - corpus
+        if own:
+            outlets[outlet] = frozenset(own)
+    return Boilerplate(corpus, outlets)
+
+
+def reference_outlet_chrome(docs: list[Lines], config: NormalizeConfig) -> set[str]:
+    min_docs = config.outlet_boilerplate_min_docs
+    if len(docs) < min_docs:
+        return set()
+    counts = Counter(k for lines in docs for k, _ in lines)
+    repeated = {k for k, n in counts.items() if n >= min_docs}
+    chrome = {k for k in repeated if k.count(" ") + 1 <= config.boilerplate_max_words}
+    carriers: Counter[str] = Counter()
+    for lines in docs:
+        total = sum(n for _, n in lines)
+        own = sum(n for k, n in lines if k not in repeated)
+        if total and own >= config.outlet_boilerplate_own_share * total:
+            carriers.update(k for k, _ in lines if k in repeated)
+    chrome.update(k for k, n in carriers.items() if n >= min_docs)
+    return chrome
+
+
+VOCAB = ["harbour", "times", "menu", "share", "story", "dock", "strike", "quota", "4,200", "u.s"]
+SHORT_LINES = st.lists(st.sampled_from(VOCAB), min_size=1, max_size=4).map(" ".join)
+LONG_LINES = st.lists(st.sampled_from(VOCAB), min_size=12, max_size=20).map(" ".join)
+# Variants of a line with the same key, blank lines and punctuation-only lines.
+LINES = st.one_of(SHORT_LINES, LONG_LINES, st.sampled_from(["", "  ", "--", "Menu!", "MENU", "menu"]))
+OUTLETS = st.sampled_from([None, "Harbour Times", " harbour times", "Gazette", "Wire"])
+URLS = st.sampled_from([None, "https://www.gazette.example/a", "gazette.example/b", "/relative", "http://[::1"])
+CONFIGS = st.builds(
+    NormalizeConfig,
+    boilerplate_min_docs=st.integers(0, 4),
+    boilerplate_max_words=st.integers(0, 14),
+    outlet_boilerplate_min_docs=st.integers(0, 4),
+    outlet_boilerplate_own_share=st.sampled_from([0.0, 0.3, 0.5, 0.8, 1.0, 1.5]),
+)
+
+
+@st.composite
+def corpora(draw: st.DrawFn) -> list[Document]:
+    pool = draw(st.lists(LINES, min_size=1, max_size=12))
+    texts = draw(st.lists(st.lists(st.sampled_from(pool), max_size=8).map("\n".join), max_size=14))
+    return [Document(str(k), text, outlet=draw(OUTLETS), url=draw(URLS)) for k, text in enumerate(texts)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(corpora(), CONFIGS)
+def test_the_learner_equals_the_plain_rules(docs: list[Document], config: NormalizeConfig) -> None:
+    found = find_boilerplate(docs, config)
+    assert found == reference_boilerplate(docs, config)
+    assert list(found.outlets) == list(reference_boilerplate(docs, config).outlets)
+
+
+@settings(max_examples=100, deadline=None)
+@given(corpora(), CONFIGS, st.lists(st.integers(0, 14), max_size=4))
+def test_chunked_stats_give_the_same_boilerplate(docs: list[Document], config: NormalizeConfig, cuts: list[int]) -> None:
+    bounds = [0, *sorted(min(c, len(docs)) for c in cuts), len(docs)]
+    chunks = [line_stats(docs[a:b]) for a, b in pairwise(bounds)]
+    assert find_boilerplate(docs, config, chunks) == find_boilerplate(docs, config, [line_stats(docs)])
+    assert find_boilerplate(docs, config, iter(chunks)) == reference_boilerplate(docs, config)
+
+
+def test_stats_of_other_documents_are_refused() -> None:
+    docs = docs_of("Harbour Times", *(f"{article(k)}\n{FOOTER}" for k in range(3)))
+    others = docs_of("Harbour Times", *(f"{article(k)}\n{DISCLAIMER}" for k in range(3)))
+    with pytest.raises(ValueError, match="chunks of this corpus"):
+        find_boilerplate(others, CONFIG, [line_stats(docs)])
+
+
+def test_chrome_hashes_of_no_documents() -> None:
+    chrome = chrome_hashes([], CONFIG)
+    assert chrome.corpus.size == chrome.hashes.size == 0 and chrome.outlets == {}
+    assert find_boilerplate([], CONFIG) == Boilerplate()
+
+
+def test_line_keys_are_hashed_in_slices_as_a_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = [*docs_of("Harbour Times", *(f"{article(k)}\n{FOOTER}" for k in range(5))), Document("e", "")]
+    whole = line_stats(docs)
+    monkeypatch.setattr(boilerplate, "_HASH_CHARS", 50)
+    assert np.array_equal(line_stats(docs).hashes, whole.hashes)
+    assert np.array_equal(whole.hashes, token_hashes([k for d in docs for k, _ in doc_lines(d.text)]))
+    assert find_boilerplate(docs, CONFIG) == reference_boilerplate(docs, CONFIG)
