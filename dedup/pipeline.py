@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.background import Background, load_background
-from dedup.boilerplate import Boilerplate, find_boilerplate
+from dedup.boilerplate import Boilerplate, LineStats, find_boilerplate, line_stats
 from dedup.candidates import Bands, band_keys, band_params, document_pairs
 from dedup.cluster import Member, label_corpus
 from dedup.config import Config, NormalizeConfig, SignatureConfig, VerifyConfig
@@ -140,6 +140,11 @@ class _Part:
     passages: tuple[np.ndarray, np.ndarray]
 
 
+def _line_stats(extent: tuple[str, int, int]) -> LineStats:
+    """The line statistics of one run of spooled documents, for learning boilerplate (in a worker)."""
+    return line_stats(read_extent(*extent))
+
+
 def _digest_chunk(extent: tuple[str, int, int], boilerplate: Boilerplate, config: Config) -> _Part:
     """Prepare, sign and digest one run of spooled documents (in a worker)."""
     prepared = _prepare_chunk(read_extent(*extent), boilerplate, config.normalize)
@@ -175,9 +180,10 @@ def _digest_corpus(
     scratch: Path, advance: Advance | None,
 ) -> _Corpus:
     """Prepare, sign and digest every spooled document, in the pool when there is one."""
-    boilerplate = find_boilerplate(spool, config.normalize)
-    job = partial(_digest_chunk, boilerplate=boilerplate, config=config)
     extents = [spool.extent(r.start, r.stop) for r in _ranges_for(len(spool), workers)]
+    stats = pool.map(_line_stats, extents) if pool is not None else map(_line_stats, extents)
+    boilerplate = find_boilerplate(spool, config.normalize, stats)
+    job = partial(_digest_chunk, boilerplate=boilerplate, config=config)
     builder = FeatureBuilder(background)
     num_perm = config.signature.num_perm
     documents = Bands(band_params(config.candidates.doc_threshold, num_perm)[0], scratch / "document-bands")
