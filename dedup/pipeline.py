@@ -18,7 +18,7 @@ import numpy as np
 from dedup.background import Background, load_background
 from dedup.boilerplate import Boilerplate, LineStats, find_boilerplate, line_stats
 from dedup.candidates import Bands, band_keys, band_params, document_pairs
-from dedup.cluster import Member, label_corpus
+from dedup.cluster import Labelling, Member, label_corpus
 from dedup.config import Config, NormalizeConfig, SignatureConfig, VerifyConfig
 from dedup.errors import InputError
 from dedup.normalize import prepare
@@ -26,7 +26,7 @@ from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_sets
 from dedup.signature import EMPTY, grouped_signatures
 from dedup.spool import Spool, read_extent
-from dedup.verify import Digest, FeatureBuilder, Features, digest, features_of, verify_pairs
+from dedup.verify import Digest, FeatureBuilder, Features, TextFile, digest, features_of, verify_pairs
 
 # Each round verifies the members of a cluster against an original chosen in the
 # previous one; originals settle in two or three rounds.
@@ -184,7 +184,7 @@ def _digest_corpus(
     stats = pool.map(_line_stats, extents) if pool is not None else map(_line_stats, extents)
     boilerplate = find_boilerplate(spool, config.normalize, stats)
     job = partial(_digest_chunk, boilerplate=boilerplate, config=config)
-    builder = FeatureBuilder(background)
+    builder = FeatureBuilder(background, TextFile(scratch / "texts"))
     num_perm = config.signature.num_perm
     documents = Bands(band_params(config.candidates.doc_threshold, num_perm)[0], scratch / "document-bands")
     passages = Bands(band_params(config.candidates.passage_threshold, num_perm)[0], scratch / "passage-bands")
@@ -270,17 +270,47 @@ def cluster_documents(
             corpus.documents, corpus.passages, corpus.owner, config.candidates, Path(scratch) / "passage-pairs"
         )
         del corpus
-    lap("candidates", f"found {len(pairs)} candidate pairs")
+        lap("candidates", f"found {len(pairs)} candidate pairs")
+        matches, links, verified = _verified(features, pairs, config.verify, workers, advance)
+        lap("verify", f"verified {len(pairs)} pairs, {links} linked")
+        labelling, links = _labelled(features, members, matches, verified, config, links)
+    verdicts, clusters = labelling.verdicts, labelling.clusters
+    lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
+    stats = {
+        "documents": len(members) + len(skipped),
+        "skipped": len(skipped),
+        "passages": int(features.first[-1]),
+        "candidates": len(pairs),
+        "links": links,
+        "clusters": sum(len(c.members) > 1 for c in clusters),
+        **timings,
+    }
+    return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats)
+
+
+def _verified(
+    features: Features, pairs: np.ndarray, config: VerifyConfig, workers: int, advance: Advance | None
+) -> tuple[list[Match], int, _PairSet]:
+    """The candidate pairs verified: the matches that share text, the number of links and the pairs verified."""
     verified = _PairSet(len(features.ids))
     matches: list[Match] = []
     links = 0
-    for done, (found, linked) in _verified_blocks(features, pairs, config.verify, workers):
+    for done, (found, linked) in _verified_blocks(features, pairs, config, workers):
         matches += found
         links += linked
         if advance is not None:
             advance("verifying", done, len(pairs))
     verified.add(pairs)
-    lap("verify", f"verified {len(pairs)} pairs, {links} linked")
+    return matches, links, verified
+
+
+def _labelled(
+    features: Features, members: list[Member], matches: list[Match], verified: _PairSet, config: Config, links: int
+) -> tuple[Labelling, int]:
+    """Label the corpus, verifying the pairs labelling asks about (``matches`` grows with those that share text).
+
+    Returns the labelling and the number of links, counting the new ones.
+    """
     position = {doc_id: i for i, doc_id in enumerate(features.ids)}
 
     def was_verified(a: str, b: str) -> bool:
@@ -296,18 +326,7 @@ def cluster_documents(
         links += linked
         verified.add(batch)
         labelling = label_corpus(members, matches, config.label, was_verified)
-    verdicts, clusters = labelling.verdicts, labelling.clusters
-    lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
-    stats = {
-        "documents": len(members) + len(skipped),
-        "skipped": len(skipped),
-        "passages": int(features.first[-1]),
-        "candidates": len(pairs),
-        "links": links,
-        "clusters": sum(len(c.members) > 1 for c in clusters),
-        **timings,
-    }
-    return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats)
+    return labelling, links
 
 
 def _sharing_text(found: list[Match]) -> tuple[list[Match], int]:

@@ -87,7 +87,7 @@ class Candidate:
     via: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alignment:
     """Two passages judged to carry the same sentence, copied or paraphrased.
 
@@ -103,7 +103,7 @@ class Alignment:
     phrases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """The verified scores of one document pair.
 
@@ -157,7 +157,7 @@ class Match:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The label of one document: its cluster (the original's id), label, source and score.
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -90,7 +91,7 @@ class Features:
     story: np.ndarray
     quoted: np.ndarray
     quote_open: np.ndarray
-    texts: tuple[bytes, ...]
+    texts: Sequence[bytes]
 
     @property
     def counts(self) -> np.ndarray:
@@ -192,16 +193,42 @@ def digest(docs: Sequence[Prepared], shingles: tuple[np.ndarray, np.ndarray] | N
     )
 
 
+class TextFile(Sequence[bytes]):
+    """Byte strings appended to a file and read back by position: the documents' compressed passage texts,
+    which verification reads for the few pairs that share text."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ends = [0]
+        path.touch()
+
+    def extend(self, items: Sequence[bytes]) -> None:
+        with self.path.open("ab") as out:
+            for item in items:
+                out.write(item)
+                self._ends.append(self._ends[-1] + len(item))
+
+    def __len__(self) -> int:
+        return len(self._ends) - 1
+
+    def __getitem__(self, k: int) -> bytes:  # type: ignore[override]
+        with self.path.open("rb") as raw:
+            raw.seek(self._ends[k])
+            return raw.read(self._ends[k + 1] - self._ends[k])
+
+
 class FeatureBuilder:
     """Gathers the digests of a corpus, run by run, into its ``Features``: TF-IDF over content-word stems.
 
     Document frequencies come from the corpus plus a background model; the
     runs are merged as they arrive, so that a corpus never has to be held as
-    prepared documents.
+    prepared documents. With a ``texts`` file, the passage texts go there
+    instead of memory.
     """
 
-    def __init__(self, background: Background = EMPTY_BACKGROUND) -> None:
+    def __init__(self, background: Background = EMPTY_BACKGROUND, texts: TextFile | None = None) -> None:
         self.background = background
+        self._texts = texts
         self._vocabulary: dict[str, int] = {}
         self._parts: list[Digest] = []
         self._phrase_keys = np.empty(0, dtype=np.uint64)
@@ -212,8 +239,15 @@ class FeatureBuilder:
         """Take the digest of the next run of documents (in corpus order)."""
         add = self._vocabulary.setdefault
         to_global = np.array([add(s, len(self._vocabulary)) for s in part.vocabulary], dtype=np.int32)
+        if self._texts is not None:
+            self._texts.extend(part.texts)
         self._parts.append(
-            replace(part, documents=_recolumned(part.documents, to_global), passages=_recolumned(part.passages, to_global))
+            replace(
+                part,
+                documents=_recolumned(part.documents, to_global),
+                passages=_recolumned(part.passages, to_global),
+                texts=() if self._texts is not None else part.texts,
+            )
         )
         self._pending.append(part.phrase_df)
         if sum(k.size for k, _ in self._pending) > _MERGE_PHRASES:
@@ -259,7 +293,7 @@ class FeatureBuilder:
             story=_joined(field["story"], np.int16),
             quoted=_joined(field["quoted"], np.float32),
             quote_open=_joined(field["quote_open"], bool),
-            texts=tuple(chain.from_iterable(field.pop("texts"))),
+            texts=self._texts if self._texts is not None else tuple(chain.from_iterable(field.pop("texts"))),
         )
 
     def _phrase_idf(self, n: int) -> Callable[[np.ndarray], np.ndarray]:
