@@ -114,6 +114,7 @@ def cluster(
         workers=workers,
         progress=bar.finished if bar else None,
         advance=bar.advance if bar else None,
+        evidence=False,
     )
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)

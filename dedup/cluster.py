@@ -153,7 +153,7 @@ def label_corpus(
             if (
                 match is not None
                 and not match.tail_only
-                and (match.linked or match.alignments)
+                and (match.linked or match.reused)
                 and _joins(member, match, links, group, config)
             ):
                 attached.append((member, match.toward(member)))
@@ -167,7 +167,7 @@ def label_corpus(
             copied = syndication_odds(*label_features(match), config) >= 0
             label = Label.SYNDICATED if copied else Label.REWRITE
             score, reuse = round(match.score, 4), round(match.reuse_ab, 4)
-            verdicts[member] = Verdict(member, original, label, original, score, reuse, len(match.alignments))
+            verdicts[member] = Verdict(member, original, label, original, score, reuse, match.reused)
         stack.extend(reversed(components(rest, links)))
     clusters.sort(key=lambda c: (-len(c.members), index[c.id]))
     labelled = [

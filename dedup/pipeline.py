@@ -19,7 +19,7 @@ from dedup.background import Background, load_background
 from dedup.boilerplate import Boilerplate, LineStats, find_boilerplate, line_stats
 from dedup.candidates import Bands, band_keys, band_params, document_pairs
 from dedup.cluster import Labelling, Member, label_corpus
-from dedup.config import Config, NormalizeConfig, SignatureConfig, VerifyConfig
+from dedup.config import Config, LabelConfig, NormalizeConfig, SignatureConfig
 from dedup.errors import InputError
 from dedup.normalize import prepare
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
@@ -233,6 +233,7 @@ def cluster_documents(
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
     advance: Advance | None = None,
+    evidence: bool = True,
 ) -> Result:
     """Find wire-origin clusters in a corpus and label every document in them.
 
@@ -243,7 +244,8 @@ def cluster_documents(
     ``progress`` is told when each stage ends and ``advance`` how far the long
     stages (preparing, verifying) have got; the CLI draws them on a terminal.
     ``Result.matches`` are the verified pairs that share text (linked, or with
-    reused passages).
+    reused passages); with ``evidence=False`` they leave out the texts of the
+    aligned passages, which a corpus of millions cannot keep in memory.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -271,9 +273,10 @@ def cluster_documents(
         )
         del corpus
         lap("candidates", f"found {len(pairs)} candidate pairs")
-        matches, links, verified = _verified(features, pairs, config.verify, workers, advance)
+        check = partial(verify_pairs, features, config=config.verify, evidence=evidence)
+        matches, links, verified = _verified(check, pairs, len(features.ids), workers, advance)
         lap("verify", f"verified {len(pairs)} pairs, {links} linked")
-        labelling, links = _labelled(features, members, matches, verified, config, links)
+        labelling, links = _labelled(check, features.ids, members, matches, verified, config.label, links)
     verdicts, clusters = labelling.verdicts, labelling.clusters
     lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
     stats = {
@@ -288,14 +291,18 @@ def cluster_documents(
     return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats)
 
 
+# Verifies document pairs (positions) against the corpus' features.
+Check = Callable[[np.ndarray], list[Match]]
+
+
 def _verified(
-    features: Features, pairs: np.ndarray, config: VerifyConfig, workers: int, advance: Advance | None
+    check: Check, pairs: np.ndarray, n_docs: int, workers: int, advance: Advance | None
 ) -> tuple[list[Match], int, _PairSet]:
     """The candidate pairs verified: the matches that share text, the number of links and the pairs verified."""
-    verified = _PairSet(len(features.ids))
+    verified = _PairSet(n_docs)
     matches: list[Match] = []
     links = 0
-    for done, (found, linked) in _verified_blocks(features, pairs, config, workers):
+    for done, (found, linked) in _verified_blocks(check, pairs, workers):
         matches += found
         links += linked
         if advance is not None:
@@ -305,38 +312,37 @@ def _verified(
 
 
 def _labelled(
-    features: Features, members: list[Member], matches: list[Match], verified: _PairSet, config: Config, links: int
+    check: Check, ids: Sequence[str], members: list[Member], matches: list[Match], verified: _PairSet,
+    config: LabelConfig, links: int,
 ) -> tuple[Labelling, int]:
     """Label the corpus, verifying the pairs labelling asks about (``matches`` grows with those that share text).
 
     Returns the labelling and the number of links, counting the new ones.
     """
-    position = {doc_id: i for i, doc_id in enumerate(features.ids)}
+    position = {doc_id: i for i, doc_id in enumerate(ids)}
 
     def was_verified(a: str, b: str) -> bool:
         return (position[a], position[b]) in verified
 
-    labelling = label_corpus(members, matches, config.label, was_verified)
+    labelling = label_corpus(members, matches, config, was_verified)
     for _ in range(_MAX_LABEL_ROUNDS):
         if not labelling.unverified:
             break
         batch = np.sort([(position[o], position[m]) for o, m in labelling.unverified], axis=1)
-        found, linked = _sharing_text(verify_pairs(features, batch, config.verify))
+        found, linked = _sharing_text(check(batch))
         matches += found
         links += linked
         verified.add(batch)
-        labelling = label_corpus(members, matches, config.label, was_verified)
+        labelling = label_corpus(members, matches, config, was_verified)
     return labelling, links
 
 
 def _sharing_text(found: list[Match]) -> tuple[list[Match], int]:
     """The matches worth keeping (linked, or with reused passages) and the number linked."""
-    return [m for m in found if m.linked or m.alignments], sum(m.linked for m in found)
+    return [m for m in found if m.linked or m.reused], sum(m.linked for m in found)
 
 
-def _verified_blocks(
-    features: Features, pairs: np.ndarray, config: VerifyConfig, workers: int
-) -> Iterator[tuple[int, tuple[list[Match], int]]]:
+def _verified_blocks(check: Check, pairs: np.ndarray, workers: int) -> Iterator[tuple[int, tuple[list[Match], int]]]:
     """Verify the pairs block by block, in order: (pairs done, (matches sharing text, links)).
 
     With workers, the processes are forked once the features are built, so
@@ -346,24 +352,23 @@ def _verified_blocks(
     ends = np.cumsum([len(b) for b in blocks]).tolist()
     if workers > 1 and len(blocks) > 1 and "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_hold, initargs=(features, config)) as pool:
-            yield from zip(ends, pool.map(_verify_held, blocks))
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_hold, initargs=(check,)) as pool:
+            yield from zip(ends, pool.map(_check_held, blocks))
         return
     for end, block in zip(ends, blocks):
-        yield end, _sharing_text(verify_pairs(features, block, config))
+        yield end, _sharing_text(check(block))
 
 
-# What a forked verification worker verifies against: set once in each worker by ``_hold``.
-_held: list[tuple[Features, VerifyConfig]] = []
+# What a forked verification worker checks pairs with: set once in each worker by ``_hold``.
+_held: list[Check] = []
 
 
-def _hold(features: Features, config: VerifyConfig) -> None:
-    _held.append((features, config))
+def _hold(check: Check) -> None:
+    _held.append(check)
 
 
-def _verify_held(block: np.ndarray) -> tuple[list[Match], int]:
-    features, config = _held[0]
-    return _sharing_text(verify_pairs(features, block, config))
+def _check_held(block: np.ndarray) -> tuple[list[Match], int]:
+    return _sharing_text(_held[0](block))
 
 
 def _spooled(docs: Iterable[Document], path: Path) -> tuple[Spool, list[Member]]:

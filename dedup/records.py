@@ -111,6 +111,8 @@ class Match:
     share of A's content covered by passages aligned with B. ``tail_only``: the
     shared text lies, in one of the two, wholly in another story appended below
     that page's own (a passage-level link: the pages are not the same story).
+    ``reused`` is the number of passages aligned as reused, ``alignments``
+    those passages (left out when a run is asked for no evidence).
     ``verbatim_ab`` is how much of A's aligned, unquoted content B carries word
     for word (house style folded): 1 for a copy, lower the more of A's
     sentences were reworded.
@@ -128,9 +130,14 @@ class Match:
     paraphrase_distance: float
     linked: bool
     alignments: tuple[Alignment, ...] = field(default=(), repr=False)
+    reused: int = 0
     tail_only: bool = False
     verbatim_ab: float = 0.0
     verbatim_ba: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.reused < len(self.alignments):
+            object.__setattr__(self, "reused", len(self.alignments))
 
     def toward(self, a: str) -> Match:
         """The same match seen from ``a``'s side (swaps the directed fields)."""
@@ -152,6 +159,7 @@ class Match:
             alignments=tuple(
                 Alignment(x.b_index, x.a_index, x.b_text, x.a_text, x.score, x.phrases) for x in self.alignments
             ),
+            reused=self.reused,
             verbatim_ab=self.verbatim_ba,
             verbatim_ba=self.verbatim_ab,
         )

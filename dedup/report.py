@@ -55,7 +55,7 @@ def match_scores(m: Match) -> dict[str, Any]:
         "paraphrase_distance": round(m.paraphrase_distance, 4),
         "verbatim_ab": round(m.verbatim_ab, 4),
         "verbatim_ba": round(m.verbatim_ba, 4),
-        "reused_passages": len(m.alignments),
+        "reused_passages": m.reused,
         "linked": m.linked,
         "tail_only": m.tail_only,
     }

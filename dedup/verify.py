@@ -358,14 +358,18 @@ def features_of(docs: Sequence[Prepared], background: Background = EMPTY_BACKGRO
 
 
 def verify_pairs(
-    features: Features, pairs: Sequence[tuple[int, int]] | np.ndarray, config: VerifyConfig
+    features: Features, pairs: Sequence[tuple[int, int]] | np.ndarray, config: VerifyConfig, evidence: bool = True
 ) -> list[Match]:
-    """Verify document pairs (positions in ``features``), scoring their passages in bulk."""
+    """Verify document pairs (positions in ``features``), scoring their passages in bulk.
+
+    ``evidence=False`` leaves the aligned passages' texts out of the matches
+    (their number stays): what a corpus of millions can afford to keep.
+    """
     out: list[Match] = []
     for start in range(0, len(pairs), _PAIR_BLOCK):
         block = np.asarray(pairs[start : start + _PAIR_BLOCK], dtype=np.int64).reshape(-1, 2)
         out += (
-            verify(features, i, j, scores, config)
+            verify(features, i, j, scores, config, evidence)
             for (i, j), scores in zip(block.tolist(), pair_scores(features, block, config))
         )
     return out
@@ -580,7 +584,9 @@ def _phrases(text: str, quote_open: bool) -> tuple[str, ...]:
     return passage_phrases(text, quote_open)
 
 
-def verify(features: Features, a: int, b: int, measured: PairScores, config: VerifyConfig) -> Match:
+def verify(
+    features: Features, a: int, b: int, measured: PairScores, config: VerifyConfig, evidence: bool = True
+) -> Match:
     """Decide whether a scored pair (positions in ``features``) shares text, and whether only through an appended story.
 
     The passage texts are read back only for pairs that share text, to show
@@ -612,6 +618,7 @@ def verify(features: Features, a: int, b: int, measured: PairScores, config: Ver
         alignments = tuple(
             Alignment(i, j, texts[0][i], texts[1][j], s, _shared_phrases(features, a, b, i, j, texts, config))
             for i, j, s in reused
+            if evidence
         )
     return Match(
         a=features.ids[a],
@@ -627,6 +634,7 @@ def verify(features: Features, a: int, b: int, measured: PairScores, config: Ver
         linked=linked,
         tail_only=linked and (_in_tail(features, a, [x[0] for x in shared]) or _in_tail(features, b, [x[1] for x in shared])),
         alignments=alignments,
+        reused=len(reused),
         verbatim_ab=verbatim[0],
         verbatim_ba=verbatim[1],
     )

@@ -237,3 +237,13 @@ def test_a_story_appended_below_a_page_links_by_passage_only(news_by_id: dict[st
     assert verdicts["page"].passage_links == (UNRELATED,)
     through_tail = next(m for m in result.matches if {m.a, m.b} == {"page", UNRELATED})
     assert through_tail.linked and through_tail.tail_only and through_tail.alignments
+
+
+def test_without_evidence_the_verdicts_are_the_same_and_matches_keep_only_counts(
+    news_docs: list[Document], news_result: Result
+) -> None:
+    bare = cluster_documents(news_docs, evidence=False)
+    assert bare.verdicts == news_result.verdicts and bare.clusters == news_result.clusters
+    assert [(m.a, m.b, m.reused) for m in bare.matches] == [(m.a, m.b, m.reused) for m in news_result.matches]
+    assert all(m.alignments == () for m in bare.matches)
+    assert any(m.reused and len(m.alignments) == m.reused for m in news_result.matches)
