@@ -188,24 +188,18 @@ def _digest_corpus(
     num_perm = config.signature.num_perm
     documents = Bands(band_params(config.candidates.doc_threshold, num_perm)[0], scratch / "document-bands")
     passages = Bands(band_params(config.candidates.passage_threshold, num_perm)[0], scratch / "passage-bands")
-    kept, counts, done = [], [], 0
+    kept, done = [], 0
     for part in pool.map(job, extents) if pool is not None else map(job, extents):
         builder.add(part.digest)
         documents.append(*part.documents)
         passages.append(*part.passages)
         kept.append(part.kept)
-        counts.append(part.digest.counts)
         done += part.kept.size
         if advance is not None:
             advance("preparing", done, len(spool))
-    counts_all = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
-    return _Corpus(
-        builder.features(),
-        documents,
-        passages,
-        np.repeat(np.arange(counts_all.size), counts_all),
-        np.concatenate(kept) if kept else np.empty(0, dtype=bool),
-    )
+    features = builder.features()
+    owner = np.repeat(np.arange(features.counts.size), features.counts)
+    return _Corpus(features, documents, passages, owner, np.concatenate(kept) if kept else np.empty(0, dtype=bool))
 
 
 class _PairSet:

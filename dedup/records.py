@@ -78,15 +78,6 @@ class Prepared:
         return self.doc.id
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A pair of document positions proposed by LSH, ``a < b``, with how it was found."""
-
-    a: int
-    b: int
-    via: str
-
-
 @dataclass(frozen=True, slots=True)
 class Alignment:
     """Two passages judged to carry the same sentence, copied or paraphrased.

@@ -167,9 +167,9 @@ def digest(docs: Sequence[Prepared], shingles: tuple[np.ndarray, np.ndarray] | N
     passage_rows = _counts([p.tokens for p in passages], vocabulary)
     documents.resize(documents.shape[0], max(len(vocabulary), 1))
     values, owner = shingles if shingles is not None else shingle_sets([d.words for d in docs], shingle)
-    columns = (values >> np.uint64(64 - _SHINGLE_BITS)).astype(np.int64)
-    sets = _csr(owner, columns, np.ones(values.size, dtype=np.int8), (len(docs), 1 << _SHINGLE_BITS))
-    sets.data[:] = 1
+    cells = np.unique((owner.astype(np.int64) << _SHINGLE_BITS) | (values >> np.uint64(64 - _SHINGLE_BITS)).astype(np.int64))
+    rows, columns = cells >> _SHINGLE_BITS, cells & ((1 << _SHINGLE_BITS) - 1)
+    sets = _csr(rows, columns, np.ones(cells.size, dtype=np.int8), (len(docs), 1 << _SHINGLE_BITS))
     counts = np.fromiter((len(d.passages) for d in docs), dtype=np.int64, count=len(docs))
     phrase_counts = np.fromiter((len(p.phrases) for p in passages), dtype=np.int64, count=len(passages))
     phrases = token_hashes(list(chain.from_iterable(p.phrases for p in passages)))
