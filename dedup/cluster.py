@@ -10,7 +10,7 @@ from dedup.config import LabelConfig
 from dedup.records import Cluster, Document, Label, Match, Verdict
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """What labelling reads of a document: its id, date and text length (never its text)."""
 

@@ -256,7 +256,10 @@ def cluster_documents(
     with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
         spool, members = _spooled(docs, Path(scratch) / "documents")
         workers = workers or auto_workers(len(spool))
-        with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        # Spawned, not forked: a forked worker would inherit (and, as its
+        # collector walks them, copy) the main process' records of every document.
+        spawned = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=spawned) if workers > 1 else nullcontext() as pool:
             corpus = _digest_corpus(spool, config, model, pool, workers, Path(scratch), advance)
         features = corpus.features
         skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
