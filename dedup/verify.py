@@ -232,7 +232,7 @@ class FeatureBuilder:
         self._vocabulary: dict[str, int] = {}
         self._parts: list[Digest] = []
         self._phrase_keys = np.empty(0, dtype=np.uint64)
-        self._phrase_df = np.empty(0, dtype=np.int64)
+        self._phrase_df = np.empty(0, dtype=np.int32)
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, part: Digest) -> None:
@@ -244,8 +244,10 @@ class FeatureBuilder:
         self._parts.append(
             replace(
                 part,
+                vocabulary=(),
                 documents=_recolumned(part.documents, to_global),
                 passages=_recolumned(part.passages, to_global),
+                phrase_df=(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)),
                 texts=() if self._texts is not None else part.texts,
             )
         )
@@ -256,7 +258,7 @@ class FeatureBuilder:
     def _merge_phrases(self) -> None:
         keys, inverse = np.unique(np.concatenate([self._phrase_keys, *(k for k, _ in self._pending)]), return_inverse=True)
         counts = np.concatenate([self._phrase_df, *(c for _, c in self._pending)])
-        self._phrase_keys, self._phrase_df = keys, np.bincount(inverse.ravel(), counts, keys.size).astype(np.int64)
+        self._phrase_keys, self._phrase_df = keys, np.bincount(inverse.ravel(), counts, keys.size).astype(np.int32)
         self._pending = []
 
     def features(self) -> Features:
