@@ -51,7 +51,7 @@ class _Columns:
     """Numbered arrays grown by appending, in memory or each in a file of its own in ``directory``."""
 
     def __init__(self, n: int, dtype: type, directory: Path | None) -> None:
-        self.n, self.dtype, self.directory = n, np.dtype(dtype), directory
+        self.dtype, self.directory = np.dtype(dtype), directory
         self._memory: list[list[np.ndarray]] = [[] for _ in range(n)]
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
@@ -130,7 +130,7 @@ def bucket_pairs(columns: Iterator[np.ndarray] | np.ndarray, max_bucket: int) ->
             found = []
     if found:
         merged, bands = _merge(merged, bands, found, n)
-    return np.stack(np.divmod(merged, max(n, 1)), axis=1), bands
+    return _key_pairs(merged, n), bands
 
 
 def _merge(merged: np.ndarray, bands: np.ndarray, found: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -160,6 +160,11 @@ def _band_pairs(column: np.ndarray, max_bucket: int) -> list[np.ndarray]:
     hubs = order[np.repeat(starts, sizes)][large]
     found.append(np.stack([hubs, order[large]], axis=1))
     return found
+
+
+def _key_pairs(keys: np.ndarray, n: int) -> np.ndarray:
+    """The pairs (low, high) back from their ``_pair_keys``, as rows."""
+    return np.stack(np.divmod(keys, max(n, 1)), axis=1).reshape(-1, 2)
 
 
 def _pair_keys(pairs: np.ndarray, n: int) -> np.ndarray:
@@ -196,16 +201,16 @@ def document_pairs(documents: Bands, passages: Bands, passage_owner: np.ndarray,
     """
     by_document = lsh_pairs(documents, config.max_bucket)[0]
     n_docs = max(int(passage_owner.max(initial=-1)), int(documents.rows.max(initial=-1))) + 1
-    by_passage = _passage_pairs(passages, passage_owner, config, n_docs, directory)
-    doc_keys, pas_keys = _pair_keys(by_document, n_docs), _pair_keys(by_passage, n_docs)
+    doc_keys = _pair_keys(by_document, n_docs)
+    pas_keys = _passage_pair_keys(passages, passage_owner, config, n_docs, directory)
     keys = np.union1d(doc_keys, pas_keys)
     via = np.isin(keys, doc_keys).astype(np.uint8) + 2 * np.isin(keys, pas_keys).astype(np.uint8)
-    return np.stack(np.divmod(keys, max(n_docs, 1)), axis=1).reshape(-1, 2), via
+    return _key_pairs(keys, n_docs), via
 
 
-def _passage_pairs(passages: Bands, passage_owner: np.ndarray, config: CandidateConfig, n_docs: int,
-                   directory: Path | None) -> np.ndarray:
-    """Document pairs made candidates by their passages (see ``document_pairs``)."""
+def _passage_pair_keys(passages: Bands, passage_owner: np.ndarray, config: CandidateConfig, n_docs: int,
+                       directory: Path | None) -> np.ndarray:
+    """The keys (``_pair_keys``) of the document pairs made candidates by their passages (see ``document_pairs``)."""
     rows = passages.rows
     owner = passage_owner[rows]
     m = max(rows.size, 1)
@@ -224,9 +229,8 @@ def _passage_pairs(passages: Bands, passage_owner: np.ndarray, config: Candidate
     out = []
     for k in range(_PARTS):
         keys, bands = np.unique(spill.get(k), return_counts=True)
-        docs = owner[np.stack(np.divmod(keys, m), axis=1)]
+        docs = owner[_key_pairs(keys, m)]
         doc_keys, inverse, hits = np.unique(_pair_keys(docs, n_docs), return_inverse=True, return_counts=True)
         strong = np.bincount(inverse.ravel(), bands >= config.strong_passage_bands, doc_keys.size) > 0
         out.append(doc_keys[(hits >= config.min_passage_hits) | strong])
-    keys = np.sort(np.concatenate(out))
-    return np.stack(np.divmod(keys, max(n_docs, 1)), axis=1).reshape(-1, 2)
+    return np.sort(np.concatenate(out))
