@@ -9,8 +9,8 @@ pairs, so a popular story still joins up while the work stays linear.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,8 @@ class _Columns:
         self._memory: list[list[np.ndarray]] = [[] for _ in range(n)]
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
+            for k in range(n):
+                (directory / f"{k}.bin").unlink(missing_ok=True)
 
     def add(self, k: int, values: np.ndarray) -> None:
         if self.directory is None:
@@ -68,6 +70,10 @@ class _Columns:
             return np.concatenate(self._memory[k]) if self._memory[k] else np.empty(0, self.dtype)
         path = self.directory / f"{k}.bin"
         return np.fromfile(path, dtype=self.dtype) if path.exists() else np.empty(0, self.dtype)
+
+    def source(self, k: int) -> np.ndarray | Path:
+        """Array ``k``, or the path of its file: what a worker process can be handed cheaply."""
+        return self.get(k) if self.directory is None else self.directory / f"{k}.bin"
 
 
 class Bands:
@@ -99,6 +105,11 @@ class Bands:
         """Each band's keys of the keyed rows, one band at a time."""
         for band in range(self.n_bands):
             yield self._columns.get(band)
+
+    def sources(self) -> Iterator[np.ndarray | Path]:
+        """Each band's keys, or the path of the file holding them."""
+        for band in range(self.n_bands):
+            yield self._columns.source(band)
 
 
 def banded(sigs: np.ndarray, threshold: float, directory: Path | None = None) -> Bands:
@@ -185,10 +196,12 @@ def lsh_pairs(bands: Bands, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
 VIA = ("", "document", "passage", "document+passage")
 # Passage pairs are spilled in this many parts, by document pair, and counted one part at a time.
 _PARTS = 16
+# Runs a job over items, in order: ``map`` or a process pool's ``map``.
+Mapper = Callable[..., Iterable]
 
 
 def document_pairs(documents: Bands, passages: Bands, passage_owner: np.ndarray, config: CandidateConfig,
-                   directory: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   directory: Path | None = None, mapper: Mapper = map) -> tuple[np.ndarray, np.ndarray]:
     """Candidate document pairs (i < j, sorted) and how each was found (codes into ``VIA``).
 
     ``documents`` and ``passages`` are the band keys of the documents'
@@ -197,40 +210,73 @@ def document_pairs(documents: Bands, passages: Bands, passage_owner: np.ndarray,
     passage pair that collides in at least ``strong_passage_bands`` bands (a
     sentence kept nearly whole). Passage pairs are many (stars of common
     phrases): with a ``directory`` they are spilled to files there, so memory
-    holds a part of them at a time.
+    holds a part of them at a time, and ``mapper`` (a process pool's ``map``)
+    can spread the bands and the parts over processes; the pairs are the same.
     """
-    by_document = lsh_pairs(documents, config.max_bucket)[0]
     n_docs = max(int(passage_owner.max(initial=-1)), int(documents.rows.max(initial=-1))) + 1
-    doc_keys = _pair_keys(by_document, n_docs)
-    pas_keys = _passage_pair_keys(passages, passage_owner, config, n_docs, directory)
+    pas_keys = _passage_pair_keys(passages, passage_owner, config, n_docs, directory, mapper)
+    doc_keys = _pair_keys(lsh_pairs(documents, config.max_bucket)[0], n_docs)
     keys = np.union1d(doc_keys, pas_keys)
     via = np.isin(keys, doc_keys).astype(np.uint8) + 2 * np.isin(keys, pas_keys).astype(np.uint8)
     return _key_pairs(keys, n_docs), via
 
 
 def _passage_pair_keys(passages: Bands, passage_owner: np.ndarray, config: CandidateConfig, n_docs: int,
-                       directory: Path | None) -> np.ndarray:
-    """The keys (``_pair_keys``) of the document pairs made candidates by their passages (see ``document_pairs``)."""
-    rows = passages.rows
-    owner = passage_owner[rows]
-    m = max(rows.size, 1)
+                       directory: Path | None, mapper: Mapper) -> np.ndarray:
+    """The keys (``_pair_keys``) of the document pairs made candidates by their passages (see ``document_pairs``).
+
+    Each band's passage pairs are spilled in ``_PARTS`` parts by document pair;
+    then each part, across bands, is counted on its own.
+    """
+    if directory is None:
+        mapper = map
+    owner: np.ndarray | Path = passage_owner[passages.rows]
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "owner.npy", owner)
+        owner = directory / "owner.npy"
+    spill = partial(_spill_band, owner=owner, max_bucket=config.max_bucket, n_docs=n_docs)
+    targets = [None if directory is None else directory / f"band-{b}" for b in range(passages.n_bands)]
+    spills = list(mapper(spill, passages.sources(), targets))
+    count = partial(_count_part, spills=spills, owner=owner, n_docs=n_docs, min_hits=config.min_passage_hits,
+                    strong_bands=config.strong_passage_bands)
+    return np.sort(np.concatenate([np.empty(0, dtype=np.int64), *mapper(count, range(_PARTS))]))
+
+
+def _loaded(source: np.ndarray | Path) -> np.ndarray:
+    """An array, or the array in a file: raw uint64 band keys (``.bin``) or numpy's ``.npy``."""
+    if isinstance(source, np.ndarray):
+        return source
+    if source.suffix == ".npy":
+        return np.load(source, mmap_mode="r")
+    return np.fromfile(source, dtype=np.uint64) if source.exists() else np.empty(0, dtype=np.uint64)
+
+
+def _spill_band(column: np.ndarray | Path, directory: Path | None, owner: np.ndarray | Path, max_bucket: int,
+                n_docs: int) -> _Columns:
+    """One band's colliding passage pairs of different documents, as passage-pair keys in ``_PARTS`` parts."""
+    owners = _loaded(owner)
+    m = max(owners.size, 1)
     spill = _Columns(_PARTS, np.int64, directory)
-    for column in passages.columns():
-        for found in _band_pairs(column, config.max_bucket):
-            docs = owner[found]
-            apart = docs[:, 0] != docs[:, 1]
-            keys = _pair_keys(found[apart], m)
-            part = _pair_keys(docs[apart], n_docs) % _PARTS
-            order = np.argsort(part, kind="stable")
-            cuts = np.searchsorted(part[order], np.arange(_PARTS + 1))
-            for k in range(_PARTS):
-                if cuts[k + 1] > cuts[k]:
-                    spill.add(k, keys[order[cuts[k] : cuts[k + 1]]])
-    out = []
-    for k in range(_PARTS):
-        keys, bands = np.unique(spill.get(k), return_counts=True)
-        docs = owner[_key_pairs(keys, m)]
-        doc_keys, inverse, hits = np.unique(_pair_keys(docs, n_docs), return_inverse=True, return_counts=True)
-        strong = np.bincount(inverse.ravel(), bands >= config.strong_passage_bands, doc_keys.size) > 0
-        out.append(doc_keys[(hits >= config.min_passage_hits) | strong])
-    return np.sort(np.concatenate(out))
+    for found in _band_pairs(_loaded(column), max_bucket):
+        docs = owners[found]
+        apart = docs[:, 0] != docs[:, 1]
+        keys = _pair_keys(found[apart], m)
+        part = _pair_keys(docs[apart], n_docs) % _PARTS
+        order = np.argsort(part, kind="stable")
+        cuts = np.searchsorted(part[order], np.arange(_PARTS + 1))
+        for k in range(_PARTS):
+            if cuts[k + 1] > cuts[k]:
+                spill.add(k, keys[order[cuts[k] : cuts[k + 1]]])
+    return spill
+
+
+def _count_part(k: int, spills: list[_Columns], owner: np.ndarray | Path, n_docs: int, min_hits: int,
+                strong_bands: int) -> np.ndarray:
+    """The document-pair keys of part ``k`` with enough colliding passage pairs, or one strong one."""
+    owners = _loaded(owner)
+    keys, bands = np.unique(np.concatenate([s.get(k) for s in spills]), return_counts=True)
+    docs = owners[_key_pairs(keys, max(owners.size, 1))]
+    doc_keys, inverse, hits = np.unique(_pair_keys(docs, n_docs), return_inverse=True, return_counts=True)
+    strong = np.bincount(inverse.ravel(), bands >= strong_bands, doc_keys.size) > 0
+    return doc_keys[(hits >= min_hits) | strong]

@@ -35,9 +35,11 @@ def parse_date(value: str | None) -> datetime | None:
 
 
 def derived_share(match: Match, member: str) -> float:
-    """How much of ``member`` is found in the other document of the match."""
-    seen = match.toward(member)
-    return max(seen.containment_ab, seen.reuse_ab)
+    """How much of ``member`` is found in the other document of the match (read in place: labelling asks
+    this of every link many times, and ``Match.toward`` builds a new match)."""
+    if member == match.a:
+        return max(match.containment_ab, match.reuse_ab)
+    return max(match.containment_ba, match.reuse_ba)
 
 
 def label_features(match: Match) -> tuple[float, float]:

@@ -261,15 +261,16 @@ def cluster_documents(
         spawned = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=spawned) if workers > 1 else nullcontext() as pool:
             corpus = _digest_corpus(spool, config, model, pool, workers, Path(scratch), advance)
-        features = corpus.features
-        skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
-        members = [m for m, keep in zip(members, corpus.kept.tolist()) if keep]
-        lap("prepare", f"prepared and signed {len(features.ids)} documents and {int(corpus.owner.size)} passages")
-        pairs, _ = document_pairs(
-            corpus.documents, corpus.passages, corpus.owner, config.candidates, Path(scratch) / "passage-pairs"
-        )
-        del corpus
-        lap("candidates", f"found {len(pairs)} candidate pairs")
+            features = corpus.features
+            skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
+            members = [m for m, keep in zip(members, corpus.kept.tolist()) if keep]
+            lap("prepare", f"prepared and signed {len(features.ids)} documents and {int(corpus.owner.size)} passages")
+            pairs, _ = document_pairs(
+                corpus.documents, corpus.passages, corpus.owner, config.candidates, Path(scratch) / "passage-pairs",
+                pool.map if pool is not None else map,
+            )
+            del corpus
+            lap("candidates", f"found {len(pairs)} candidate pairs")
         check = partial(verify_pairs, features, config=config.verify, evidence=evidence)
         matches, links, verified = _verified(check, pairs, len(features.ids), workers, advance)
         lap("verify", f"verified {len(pairs)} pairs, {links} linked")
