@@ -57,6 +57,8 @@ SAMPLE_SECONDS = 0.2
 _PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
 _PSS = re.compile(r"^Pss:\s+(\d+) kB", re.MULTILINE)
 _SUMMARY = re.compile(r"^dedup: (\d+) documents, (\d+) candidate pairs", re.MULTILINE)
+_STAGES = re.compile(r"^dedup: \d+ documents, \d+ candidate pairs, .*?; [\d.]+ s: (.+)$", re.MULTILINE)
+_STAGE = re.compile(r"(\w+) (\d+(?:\.\d+)?)")
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class Run:
     """One system on one input; ``status`` is ``ok``, ``timeout``, ``failed`` or ``unavailable``.
 
     ``cpu_seconds`` is user plus system time of the process: unlike wall time,
-    it hardly moves when other work shares the cores.
+    it hardly moves when other work shares the cores. ``stages`` are dedup's
+    own ``(stage, seconds)`` from its summary line, in its order.
     """
 
     input: str
@@ -102,6 +105,7 @@ class Run:
     rss_mib: float | None = None
     candidates: int | None = None
     note: str = ""
+    stages: tuple[tuple[str, float], ...] = ()
 
     @property
     def docs_per_second(self) -> float | None:
@@ -134,6 +138,14 @@ def parse_summary(stderr: str) -> tuple[int, int] | None:
     if not match:
         return None
     return int(match.group(1)), int(match.group(2))
+
+
+def parse_stages(stderr: str) -> dict[str, float] | None:
+    """``{stage: seconds}`` from the summary line's tail ``; T s: prepare S, candidates S, ...``; None without it."""
+    match = _STAGES.search(stderr)
+    if not match:
+        return None
+    return {name: float(value) for name, value in _STAGE.findall(match.group(1))}
 
 
 def parse_worker(stderr: str) -> dict[str, int | None] | None:
@@ -212,6 +224,26 @@ def growth_rows(fits: Sequence[Growth]) -> list[list[str]]:
     return rows
 
 
+def stage_rows(runs: Sequence[Run], input_name: str = SYNTHETIC) -> list[list[str]]:
+    """dedup's stage seconds as strings, header first: one row per run, then each stage's exponent on ``input_name``.
+
+    The exponent row (``seconds ~ docs^k``, as in the growth table) is left out
+    without two sizes of ``input_name``; it shows which stage outgrows the corpus.
+    """
+    done = [r for r in runs if r.system == "dedup" and r.status == "ok" and r.stages]
+    names = list(dict.fromkeys(name for r in done for name, _ in r.stages))
+    rows = [["input", "docs", *names]]
+    for r in done:
+        seconds = dict(r.stages)
+        rows.append([r.input, f"{r.docs:,}", *(_number(seconds.get(n), 2) for n in names)])
+    sized = [(r.docs, dict(r.stages)) for r in done if r.input == input_name]
+    if len({docs for docs, _ in sized}) >= 2:
+        fits = [fit_exponent([docs for docs, s in sized if n in s], [s[n] for _, s in sized if n in s])
+                for n in names]
+        rows.append([f"{input_name} exponent", f"{len(sized)} runs", *(_number(k, 2) for k in fits)])
+    return rows
+
+
 def render(rows: Sequence[Sequence[str]], markdown: bool) -> str:
     """Rows (header first) as a Markdown table or as aligned plain text."""
     if markdown:
@@ -240,7 +272,7 @@ def machine() -> dict[str, str]:
 
 def report(runs: Sequence[Run], fits: Sequence[Growth], markdown: bool, command: str,
            when: datetime, notes: Sequence[str] = (), load: tuple[float, float] | None = None) -> str:
-    """The whole report: header, run table, growth table and notes.
+    """The whole report: header, run table, dedup's stage table, growth table and notes.
 
     ``load`` is the 1-minute load average at the start and end of the runs.
     """
@@ -249,8 +281,12 @@ def report(runs: Sequence[Run], fits: Sequence[Growth], markdown: bool, command:
     stamp = when.strftime("%Y-%m-%d %H:%M UTC")
     busy = f"1-minute load average {load[0]:.2f} at start, {load[1]:.2f} at end" if load else ""
     fit_text = render(growth_rows(fits), markdown) if any(g.points >= 2 for g in fits) else ""
+    stages = stage_rows(runs)
+    stage_text = render(stages, markdown) if len(stages) > 1 else ""
     if not markdown:
         parts = [command, f"{stamp}; {where}" + (f"; {busy}" if busy else ""), "", render(table_rows(runs), False)]
+        if stage_text:
+            parts += ["", "dedup stage seconds (exponent: seconds ~ docs^k on synthetic sizes):", stage_text]
         if fit_text:
             parts += ["", "time growth on synthetic sizes (seconds ~ docs^k):", fit_text]
         return "\n".join(parts + (["", *notes] if notes else []))
@@ -263,6 +299,9 @@ def report(runs: Sequence[Run], fits: Sequence[Growth], markdown: bool, command:
         "`vs datasketch` is docs/s relative to datasketch on the same input."
     )
     parts = ["## Speed", "", f"`{command}`", "", header, "", render(table_rows(runs), True)]
+    if stage_text:
+        parts += ["", ("dedup stage seconds, as dedup reports them (wall time of each stage, start-up excluded); "
+                       "the exponent row fits seconds ~ docs^k over the synthetic sizes."), "", stage_text]
     if fit_text:
         parts += ["", ("Growth with synthetic corpus size (least squares on log10, seconds ~ docs^k); startup is "
                        "the same system on a 10-document input."), "", fit_text]
@@ -473,11 +512,12 @@ def run_system(system: str, source: Input, timeout: float, out: Path = OUT, extr
     if system == "dedup":
         summary = parse_summary(result.stderr)
         candidates = summary[1] if summary else None
+        stages = tuple((parse_stages(result.stderr) or {}).items())
     else:
         record = parse_worker(result.stderr) or {}
-        candidates = record.get("candidates")
+        candidates, stages = record.get("candidates"), ()
     return Run(source.name, source.docs, system, "ok", result.seconds, result.cpu_seconds, peak,
-               candidates)
+               candidates, stages=stages)
 
 
 def count_lines(path: Path) -> int:

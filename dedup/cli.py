@@ -69,6 +69,19 @@ class StageBar:
         self.drawn = False
 
 
+def stage_times(stats: dict[str, float]) -> str:
+    """``; T s: stage S, ...`` from the ``seconds_*`` stats, in their order, or "" without any.
+
+    The summary line carries them so that a benchmark can see which stage
+    grows faster than the corpus.
+    """
+    stages = [(key.removeprefix("seconds_"), value) for key, value in stats.items() if key.startswith("seconds_")]
+    if not stages:
+        return ""
+    total = sum(value for _, value in stages)
+    return f"; {total:.2f} s: " + ", ".join(f"{name} {value:.2f}" for name, value in stages)
+
+
 # glibc's mallopt parameter for the size above which allocations are mmapped.
 _M_MMAP_THRESHOLD = -3
 
@@ -148,7 +161,7 @@ def cluster(
         s = result.stats
         click.echo(
             f"dedup: {s['documents']} documents, {s['candidates']} candidate pairs, "
-            f"{s['links']} links, {s['clusters']} clusters", err=True)
+            f"{s['links']} links, {s['clusters']} clusters{stage_times(s)}", err=True)
 
 
 @main.command()

@@ -14,11 +14,13 @@ from benchmarks.speed import (
     fit_exponent,
     growth,
     measure,
+    parse_stages,
     parse_summary,
     parse_worker,
     render,
     report,
     speed_ratios,
+    stage_rows,
     table_rows,
     worker_main,
 )
@@ -87,6 +89,57 @@ def test_parse_summary_reads_the_cli_line_among_warnings() -> None:
     )
     assert parse_summary(stderr) == (2000, 5321)
     assert parse_summary("dedup: error: f.jsonl:3: malformed JSON\n") is None
+
+
+def test_parse_stages_reads_the_stage_seconds_of_the_cli_line() -> None:
+    stderr = (
+        "dedup: warning: x1: empty text, left out of clustering\n"
+        "dedup: 2000 documents, 5321 candidate pairs, 900 links, 400 clusters; "
+        "12.30 s: prepare 8.10, candidates 1.20, verify 2.50, label 0.50\n"
+    )
+    assert parse_summary(stderr) == (2000, 5321)
+    stages = parse_stages(stderr)
+    assert stages == {"prepare": 8.1, "candidates": 1.2, "verify": 2.5, "label": 0.5}
+    assert list(stages or {}) == ["prepare", "candidates", "verify", "label"]
+    assert parse_stages("dedup: 2000 documents, 5321 candidate pairs, 900 links, 400 clusters\n") is None
+    assert parse_stages("dedup: error: f.jsonl:3: malformed JSON\n") is None
+
+
+def test_stage_rows_fit_each_stage_over_synthetic_sizes() -> None:
+    runs = [
+        Run("synthetic", n, "dedup", "ok", seconds=1.0, stages=(("prepare", 1e-3 * n), ("verify", 1e-7 * n**2)))
+        for n in (1000, 10000)
+    ]
+    runs += [Run("reuters", 15000, "dedup", "ok", seconds=1.0, stages=(("prepare", 99.0), ("verify", 1.0))),
+             Run("synthetic", 10000, "datasketch", "ok", seconds=1.0)]
+    rows = stage_rows(runs)
+    assert rows == [
+        ["input", "docs", "prepare", "verify"],
+        ["synthetic", "1,000", "1.00", "0.10"],
+        ["synthetic", "10,000", "10.00", "10.00"],
+        ["reuters", "15,000", "99.00", "1.00"],
+        ["synthetic exponent", "2 runs", "1.00", "2.00"],
+    ]
+    assert stage_rows(runs[:1])[-1] == ["synthetic", "1,000", "1.00", "0.10"]
+    assert stage_rows(RUNS) == [["input", "docs"]]
+
+
+def test_reports_show_the_stage_table_with_exponents() -> None:
+    runs = [*RUNS, Run("synthetic", 20000, "dedup", "ok", seconds=30.0, cpu_seconds=29.0, rss_mib=500.0,
+                       candidates=9000, stages=(("prepare", 20.0), ("verify", 8.0)))]
+    runs[0] = Run("synthetic", 2000, "dedup", "ok", seconds=10.0, cpu_seconds=9.5, rss_mib=300.0,
+                  candidates=5000, stages=(("prepare", 2.0), ("verify", 0.08)))
+    when = datetime(2024, 8, 1, tzinfo=UTC)
+    markdown = report(runs, growth(runs, {}), True, "python -m benchmarks.speed", when)
+    assert "| input | docs | prepare | verify |" in markdown
+    assert "| synthetic | 2,000 | 2.00 | 0.08 |" in markdown
+    assert "| synthetic exponent | 2 runs | 1.00 | 2.00 |" in markdown
+    assert markdown.index("| prepare | verify |") < markdown.index("| datasketch | 2 |")
+    lines = report(runs, growth(runs, {}), False, "python -m benchmarks.speed", when).splitlines()
+    start = lines.index("dedup stage seconds (exponent: seconds ~ docs^k on synthetic sizes):")
+    assert lines[start + 1].split() == ["input", "docs", "prepare", "verify"]
+    assert lines[start + 4].split() == ["synthetic", "exponent", "2", "runs", "1.00", "2.00"]
+    assert "dedup stage seconds" not in report(RUNS, growth(RUNS, {}), False, "x", when)
 
 
 def test_parse_worker_reads_the_last_record() -> None:

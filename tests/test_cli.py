@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from conftest import COPY, INDEPENDENT, NEWS_CORPUS, REWRITE, UNRELATED, WIRE
 
-from dedup.cli import StageBar, main
+from dedup.cli import StageBar, main, stage_times
 from dedup.records import Document
 
 EXPECTED = {
@@ -55,9 +56,16 @@ def test_cluster_jsonl(tmp_path: Path) -> None:
     assert [r["id"] for r in records] == list(EXPECTED)
     assert {r["id"]: (r["label"], r["source"]) for r in records} == EXPECTED
     assert {r["id"]: r["cluster"] for r in records}[REWRITE] == WIRE
-    # The summary line on stderr (candidate counts depend on LSH; links and clusters do not).
-    assert result.stderr.startswith("dedup: 5 documents, ")
-    assert result.stderr.endswith(", 3 links, 1 clusters\n") and result.stderr.count("\n") == 1
+    # The summary line on stderr (candidate counts depend on LSH; links and clusters do not),
+    # then the seconds of the whole run and of each stage, which add up to it.
+    assert result.stderr.startswith("dedup: 5 documents, ") and result.stderr.count("\n") == 1
+    summary, times = result.stderr.rstrip("\n").split("; ")
+    assert summary.endswith(", 3 links, 1 clusters")
+    total, stages = times.split(" s: ")
+    named = [re.fullmatch(r"(\w+) (\d+\.\d\d)", item) for item in stages.split(", ")]
+    assert all(named), stages
+    assert [m.group(1) for m in named if m] == ["prepare", "candidates", "verify", "label"]
+    assert float(total) == pytest.approx(sum(float(m.group(2)) for m in named if m), abs=0.03)
 
 
 def test_cluster_csv() -> None:
@@ -356,6 +364,12 @@ def test_without_skip_bad_the_first_bad_record_stops(tmp_path: Path) -> None:
     corpus = tmp_path / "a.jsonl"
     corpus.write_text(NEWS_CORPUS.read_text(encoding="utf-8") + '{"id": "no-text"}\n' + BAD_LINE, encoding="utf-8")
     assert_input_error(run("cluster", str(corpus)), f"{corpus}:6:", "no 'text' field")
+
+
+def test_stage_times_name_every_seconds_stat_in_order() -> None:
+    stats = {"documents": 9, "seconds_read": 0.25, "links": 2, "seconds_prepare": 8.1, "seconds_verify_all": 2.456}
+    assert stage_times(stats) == "; 10.81 s: read 0.25, prepare 8.10, verify_all 2.46"
+    assert stage_times({"documents": 9, "links": 2}) == ""
 
 
 def test_stage_bar_redraws_in_place_and_ends_with_a_line() -> None:
