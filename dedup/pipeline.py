@@ -93,6 +93,8 @@ def sign(docs: Sequence[Prepared], config: SignatureConfig) -> Signed:
 # Documents prepared, and pairs verified, between two progress reports.
 _PREPARE_BATCH = 2000
 _VERIFY_BATCH = 20000
+# From this many passages on, their candidate pairs are spilled to files and counted in the workers.
+_SPILL_PASSAGES = 1 << 18
 # Below this many documents per worker, starting processes costs more than it saves.
 _DOCS_PER_WORKER = 1000
 
@@ -265,9 +267,10 @@ def cluster_documents(
             skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
             members = [m for m, keep in zip(members, corpus.kept.tolist()) if keep]
             lap("prepare", f"prepared and signed {len(features.ids)} documents and {int(corpus.owner.size)} passages")
+            spill = corpus.owner.size >= _SPILL_PASSAGES
             pairs, _ = document_pairs(
-                corpus.documents, corpus.passages, corpus.owner, config.candidates, Path(scratch) / "passage-pairs",
-                pool.map if pool is not None else map,
+                corpus.documents, corpus.passages, corpus.owner, config.candidates,
+                Path(scratch) / "passage-pairs" if spill else None, pool.map if pool is not None else map,
             )
             del corpus
             lap("candidates", f"found {len(pairs)} candidate pairs")

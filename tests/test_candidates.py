@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +32,12 @@ def candidates(*args: object) -> dict[tuple[int, int], str]:
     return {(i, j): VIA[v] for (i, j), v in zip(pairs.tolist(), via.tolist())}
 
 
-def bands(doc_sets: list[np.ndarray], passage_sets: list[np.ndarray]) -> tuple[Bands, Bands]:
+def bands(doc_sets: list[np.ndarray], passage_sets: list[np.ndarray], directory: Path | None = None
+          ) -> tuple[Bands, Bands]:
+    """Band keys of document and passage sets, in files under ``directory`` when one is given."""
     config = CandidateConfig()
-    return (banded(signatures(doc_sets, SIG), config.doc_threshold),
-            banded(signatures(passage_sets, SIG), config.passage_threshold))
+    return (banded(signatures(doc_sets, SIG), config.doc_threshold, directory and directory / "documents"),
+            banded(signatures(passage_sets, SIG), config.passage_threshold, directory and directory / "passages"))
 
 
 def random_sets(seed: int, n: int, size: int = 60) -> list[np.ndarray]:
@@ -200,3 +204,17 @@ def test_passage_pairs_spilled_to_files_equal_those_kept_in_memory(tmp_path: Pat
     in_memory = document_pairs(*bands(doc_sets, passage_sets), owner, config)
     on_disk = document_pairs(*bands(doc_sets, passage_sets), owner, config, tmp_path / "spill")
     assert in_memory[0].size and all(np.array_equal(a, b) for a, b in zip(in_memory, on_disk))
+
+
+def test_passage_pairs_counted_in_worker_processes_equal_those_counted_here(tmp_path: Path) -> None:
+    doc_sets = random_sets(21, 30)
+    passage_sets = random_sets(22, 150, size=10)
+    owner = np.repeat(np.arange(30), 5)
+    for a, b in np.random.default_rng(1).integers(0, 150, size=(90, 2)):
+        passage_sets[b] = passage_sets[a].copy()
+    config = CandidateConfig(max_bucket=3)
+    here = document_pairs(*bands(doc_sets, passage_sets), owner, config)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        spread = document_pairs(*bands(doc_sets, passage_sets, tmp_path / "bands"), owner, config, tmp_path / "spill",
+                                pool.map)
+    assert here[0].size and all(np.array_equal(a, b) for a, b in zip(here, spread))
