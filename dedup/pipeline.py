@@ -25,8 +25,8 @@ from dedup.normalize import prepare
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_sets
 from dedup.signature import EMPTY, grouped_signatures
-from dedup.spool import Spool, read_extent
-from dedup.verify import Digest, FeatureBuilder, Features, TextFile, digest, features_of, verify_pairs
+from dedup.spool import Records, Spool, read_extent
+from dedup.verify import Digest, FeatureBuilder, Features, digest, features_of, verify_pairs
 
 # Each round verifies the members of a cluster against an original chosen in the
 # previous one; originals settle in two or three rounds.
@@ -186,7 +186,7 @@ def _digest_corpus(
     stats = pool.map(_line_stats, extents) if pool is not None else map(_line_stats, extents)
     boilerplate = find_boilerplate(spool, config.normalize, stats)
     job = partial(_digest_chunk, boilerplate=boilerplate, config=config)
-    builder = FeatureBuilder(background, TextFile(scratch / "texts"))
+    builder = FeatureBuilder(background, Records(scratch / "texts"))
     num_perm = config.signature.num_perm
     documents = Bands(band_params(config.candidates.doc_threshold, num_perm)[0], scratch / "document-bands")
     passages = Bands(band_params(config.candidates.passage_threshold, num_perm)[0], scratch / "passage-bands")
@@ -258,22 +258,20 @@ def cluster_documents(
     with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
         spool, members = _spooled(docs, Path(scratch) / "documents")
         workers = workers or auto_workers(len(spool))
-        # Spawned, not forked: a forked worker would inherit (and, as its
-        # collector walks them, copy) the main process' records of every document.
-        spawned = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=spawned) if workers > 1 else nullcontext() as pool:
+        with _spawned_pool(workers) as pool:
             corpus = _digest_corpus(spool, config, model, pool, workers, Path(scratch), advance)
-            features = corpus.features
-            skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
-            members = [m for m, keep in zip(members, corpus.kept.tolist()) if keep]
-            lap("prepare", f"prepared and signed {len(features.ids)} documents and {int(corpus.owner.size)} passages")
-            spill = corpus.owner.size >= _SPILL_PASSAGES
+        features = corpus.features
+        skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
+        members = [m for m, keep in zip(members, corpus.kept.tolist()) if keep]
+        lap("prepare", f"prepared and signed {len(features.ids)} documents and {int(corpus.owner.size)} passages")
+        spill = corpus.owner.size >= _SPILL_PASSAGES
+        with _spawned_pool(workers if spill else 1) as pool:
             pairs, _ = document_pairs(
                 corpus.documents, corpus.passages, corpus.owner, config.candidates,
                 Path(scratch) / "passage-pairs" if spill else None, pool.map if pool is not None else map,
             )
-            del corpus
-            lap("candidates", f"found {len(pairs)} candidate pairs")
+        del corpus
+        lap("candidates", f"found {len(pairs)} candidate pairs")
         check = partial(verify_pairs, features, config=config.verify, evidence=evidence)
         matches, links, verified = _verified(check, pairs, len(features.ids), workers, advance)
         lap("verify", f"verified {len(pairs)} pairs, {links} linked")
@@ -290,6 +288,18 @@ def cluster_documents(
         **timings,
     }
     return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats)
+
+
+def _spawned_pool(workers: int) -> ProcessPoolExecutor | nullcontext:
+    """A pool of ``workers`` fresh processes, or none for one worker.
+
+    Spawned, not forked: a forked worker would inherit (and, as its collector
+    walks them, copy) the main process' records of every document. A stage
+    gets a pool of its own, so that no worker keeps what an earlier stage left.
+    """
+    if workers <= 1:
+        return nullcontext()
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 # Verifies document pairs (positions) against the corpus' features.

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain
-from pathlib import Path
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -24,6 +22,7 @@ from dedup.config import VerifyConfig
 from dedup.normalize import passage_phrases, words
 from dedup.records import Alignment, Match, Prepared
 from dedup.shingle import shingle_sets, token_hashes
+from dedup.spool import Records
 
 # Passage cells (passage of A x passage of B) scored in one vectorized block.
 _CELL_BLOCK = 1 << 17
@@ -193,40 +192,16 @@ def digest(docs: Sequence[Prepared], shingles: tuple[np.ndarray, np.ndarray] | N
     )
 
 
-class TextFile(Sequence[bytes]):
-    """Byte strings appended to a file and read back by position: the documents' compressed passage texts,
-    which verification reads for the few pairs that share text."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._ends = [0]
-        path.touch()
-
-    def extend(self, items: Sequence[bytes]) -> None:
-        with self.path.open("ab") as out:
-            for item in items:
-                out.write(item)
-                self._ends.append(self._ends[-1] + len(item))
-
-    def __len__(self) -> int:
-        return len(self._ends) - 1
-
-    def __getitem__(self, k: int) -> bytes:  # type: ignore[override]
-        with self.path.open("rb") as raw:
-            raw.seek(self._ends[k])
-            return raw.read(self._ends[k + 1] - self._ends[k])
-
-
 class FeatureBuilder:
     """Gathers the digests of a corpus, run by run, into its ``Features``: TF-IDF over content-word stems.
 
     Document frequencies come from the corpus plus a background model; the
     runs are merged as they arrive, so that a corpus never has to be held as
     prepared documents. With a ``texts`` file, the passage texts go there
-    instead of memory.
+    instead of memory (and are read back from it).
     """
 
-    def __init__(self, background: Background = EMPTY_BACKGROUND, texts: TextFile | None = None) -> None:
+    def __init__(self, background: Background = EMPTY_BACKGROUND, texts: Records | None = None) -> None:
         self.background = background
         self._texts = texts
         self._vocabulary: dict[str, int] = {}
@@ -264,6 +239,8 @@ class FeatureBuilder:
     def features(self) -> Features:
         """The corpus' features; the gathered digests are consumed field by field, to bound the peak memory."""
         self._merge_phrases()
+        if self._texts is not None:
+            self._texts.close()
         parts, self._parts = self._parts, []
         width = max(len(self._vocabulary), 1)
         n = sum(len(p.ids) for p in parts) + self.background.n_docs
