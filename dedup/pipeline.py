@@ -272,7 +272,7 @@ def cluster_documents(
             )
         del corpus
         lap("candidates", f"found {len(pairs)} candidate pairs")
-        check = partial(verify_pairs, features, config=config.verify, evidence=evidence)
+        check = partial(verify_pairs, features, config=config.verify, evidence=evidence, sharing_only=True)
         matches, links, verified = _verified(check, pairs, len(features.ids), workers, advance)
         lap("verify", f"verified {len(pairs)} pairs, {links} linked")
         labelling, links = _labelled(check, features.ids, members, matches, verified, config.label, links)
@@ -302,7 +302,7 @@ def _spawned_pool(workers: int) -> ProcessPoolExecutor | nullcontext:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-# Verifies document pairs (positions) against the corpus' features.
+# Verifies document pairs (positions) against the corpus' features: the matches that share text.
 Check = Callable[[np.ndarray], list[Match]]
 
 
@@ -340,7 +340,7 @@ def _labelled(
         if not labelling.unverified:
             break
         batch = np.sort([(position[o], position[m]) for o, m in labelling.unverified], axis=1)
-        found, linked = _sharing_text(check(batch))
+        found, linked = _with_links(check(batch))
         matches += found
         links += linked
         verified.add(batch)
@@ -348,9 +348,9 @@ def _labelled(
     return labelling, links
 
 
-def _sharing_text(found: list[Match]) -> tuple[list[Match], int]:
-    """The matches worth keeping (linked, or with reused passages) and the number linked."""
-    return [m for m in found if m.linked or m.reused], sum(m.linked for m in found)
+def _with_links(found: list[Match]) -> tuple[list[Match], int]:
+    """The matches, and how many of them are linked."""
+    return found, sum(m.linked for m in found)
 
 
 def _verified_blocks(check: Check, pairs: np.ndarray, workers: int) -> Iterator[tuple[int, tuple[list[Match], int]]]:
@@ -367,7 +367,7 @@ def _verified_blocks(check: Check, pairs: np.ndarray, workers: int) -> Iterator[
             yield from zip(ends, pool.map(_check_held, blocks))
         return
     for end, block in zip(ends, blocks):
-        yield end, _sharing_text(check(block))
+        yield end, _with_links(check(block))
 
 
 # What a forked verification worker checks pairs with: set once in each worker by ``_hold``.
@@ -379,7 +379,7 @@ def _hold(check: Check) -> None:
 
 
 def _check_held(block: np.ndarray) -> tuple[list[Match], int]:
-    return _sharing_text(_held[0](block))
+    return _with_links(_held[0](block))
 
 
 def _spooled(docs: Iterable[Document], path: Path) -> tuple[Spool, list[Member]]:

@@ -109,7 +109,9 @@ class PairScores:
     ``cells`` are the passage pairs (index in A, index in B, cosine) whose
     cosine reaches the alignment threshold; for each, ``evidence`` is the
     summed IDF of the rare phrases the two passages share and ``rare`` how
-    many they share.
+    many they share. ``may_share`` is false when the pair can be neither
+    linked nor carry a reused passage (no cell could be one, too little
+    containment): most candidate pairs, which need no alignment.
     """
 
     shared_shingles: int
@@ -121,6 +123,7 @@ class PairScores:
     weights_b: np.ndarray
     evidence: np.ndarray
     rare: np.ndarray
+    may_share: bool = True
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -337,20 +340,25 @@ def features_of(docs: Sequence[Prepared], background: Background = EMPTY_BACKGRO
 
 
 def verify_pairs(
-    features: Features, pairs: Sequence[tuple[int, int]] | np.ndarray, config: VerifyConfig, evidence: bool = True
+    features: Features, pairs: Sequence[tuple[int, int]] | np.ndarray, config: VerifyConfig, evidence: bool = True,
+    sharing_only: bool = False,
 ) -> list[Match]:
     """Verify document pairs (positions in ``features``), scoring their passages in bulk.
 
     ``evidence=False`` leaves the aligned passages' texts out of the matches
     (their number stays): what a corpus of millions can afford to keep.
+    ``sharing_only`` returns only the matches that share text (linked, or
+    with reused passages) and skips deciding the pairs that cannot.
     """
     out: list[Match] = []
     for start in range(0, len(pairs), _PAIR_BLOCK):
         block = np.asarray(pairs[start : start + _PAIR_BLOCK], dtype=np.int64).reshape(-1, 2)
-        out += (
-            verify(features, i, j, scores, config, evidence)
-            for (i, j), scores in zip(block.tolist(), pair_scores(features, block, config))
-        )
+        for (i, j), scores in zip(block.tolist(), pair_scores(features, block, config)):
+            if sharing_only and not scores.may_share:
+                continue
+            match = verify(features, i, j, scores, config, evidence)
+            if match.linked or match.reused or not sharing_only:
+                out.append(match)
     return out
 
 
@@ -384,6 +392,11 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
     owner, ci, cj, sim = owner[order], ci[order], cj[order], sim[order]
     evidence, rare = _evidence(features, features.first[ia][owner] + ci, features.first[ib][owner] + cj, config)
     cuts = np.searchsorted(owner, np.arange(pairs.shape[0] + 1))
+    reusable = _reusable(np.minimum(sim, 1.0), evidence, rare, config)
+    contained = np.maximum(shared / np.maximum(sizes[ia], 1), shared / np.maximum(sizes[ib], 1))
+    may_share = (np.bincount(owner[reusable], minlength=pairs.shape[0]) > 0) | (
+        contained >= config.syndication_containment
+    )
     out = []
     for k, (a, b) in enumerate(pairs.tolist()):
         wa = features.weights[features.first[a] : features.first[a + 1]]
@@ -391,7 +404,7 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
         part = slice(cuts[k], cuts[k + 1])
         out.append(
             PairScores(int(shared[k]), int(sizes[a]), int(sizes[b]), float(cosine[k]),
-                       (ci[part], cj[part], sim[part]), wa, wb, evidence[part], rare[part])
+                       (ci[part], cj[part], sim[part]), wa, wb, evidence[part], rare[part], bool(may_share[k]))
         )
     return out
 
@@ -458,12 +471,16 @@ def reused_passages(
     """Aligned passages that are copies (verbatim) or rewrites sharing enough rare phrasing."""
     ci, cj, _ = measured.cells
     cell = {(i, j): k for k, (i, j) in enumerate(zip(ci.tolist(), cj.tolist()))}
-    found = []
-    for i, j, score in aligned:
-        k = cell[(i, j)]
-        if (score >= config.verbatim_score and measured.rare[k]) or measured.evidence[k] >= config.min_phrase_evidence:
-            found.append((i, j, score))
-    return found
+    at = [cell[(i, j)] for i, j, _ in aligned]
+    scores = np.array([score for _, _, score in aligned])
+    keep = _reusable(scores, measured.evidence[at], measured.rare[at], config)
+    return [pair for pair, kept in zip(aligned, keep.tolist()) if kept]
+
+
+def _reusable(scores: np.ndarray, evidence: np.ndarray, rare: np.ndarray, config: VerifyConfig) -> np.ndarray:
+    """Whether passage cells of these scores count as reused once aligned: near-verbatim with a rare
+    phrase, or sharing enough rare phrasing."""
+    return ((scores >= config.verbatim_score) & (rare > 0)) | (evidence >= config.min_phrase_evidence)
 
 
 # House-style edits outlets make to wire copy without rewording it: wire

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -286,3 +288,14 @@ def test_huge_pairs_do_not_take_the_same_words_in_other_counts_for_identical() -
     f = features_of(docs, load_background())
     (measured,) = pair_scores(f, np.array([[0, 1]]), VerifyConfig(max_align_cells=0))
     assert measured.cells[0].size == 0
+
+
+def test_sharing_only_keeps_exactly_the_matches_that_share_text() -> None:
+    seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    texts = [STORY, COPY, LIBRARY, *(p.read_text(encoding="utf-8") for p in seeds)]
+    features = features_of(prepared(*texts), load_background())
+    pairs = [(a, b) for a in range(len(texts)) for b in range(a + 1, len(texts))]
+    every = verify_pairs(features, pairs, VerifyConfig())
+    sharing = [m for m in every if m.linked or m.reused]
+    assert len(sharing) >= 4 and len(sharing) < len(every)
+    assert verify_pairs(features, pairs, VerifyConfig(), sharing_only=True) == sharing
