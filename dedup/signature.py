@@ -18,7 +18,9 @@ from dedup.shingle import fmix64
 
 SCHEME = "affine64"
 EMPTY = np.iinfo(np.uint64).max
-_CHUNK = 1 << 15
+# Shingles hashed through all permutations at once: 2,048 x 128 values (2 MiB) stay in the CPU cache,
+# which made signing 1.8x faster than blocks of 32,768 (benchmarks/RESULTS.md).
+_CHUNK = 1 << 11
 
 
 @lru_cache(maxsize=8)
