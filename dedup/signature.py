@@ -19,7 +19,7 @@ from dedup.shingle import fmix64
 SCHEME = "affine64"
 EMPTY = np.iinfo(np.uint64).max
 # Shingles hashed through all permutations at once: 2,048 x 128 values (2 MiB) stay in the CPU cache,
-# which made signing 1.8x faster than blocks of 32,768 (benchmarks/RESULTS.md).
+# which signs 1.8x faster than blocks of 32,768 (400,000 shingles: 0.34 -> 0.19 s on the 2-core machine).
 _CHUNK = 1 << 11
 
 
