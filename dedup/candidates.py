@@ -256,17 +256,19 @@ def _spill_band(column: np.ndarray | Path, directory: Path | None, owner: np.nda
                 n_docs: int) -> _Columns:
     """One band's colliding passage pairs of different documents, as passage-pair keys in ``_PARTS`` parts."""
     owners = _loaded(owner)
-    found = np.concatenate([np.empty((0, 2), dtype=np.int64), *_band_pairs(_loaded(column), max_bucket)])
-    docs = owners[found]
-    apart = docs[:, 0] != docs[:, 1]
-    keys = _pair_keys(found[apart], max(owners.size, 1))
-    part = _pair_keys(docs[apart], n_docs) % _PARTS
-    order = np.argsort(part, kind="stable")
-    cuts = np.searchsorted(part[order], np.arange(_PARTS + 1))
+    parts: list[list[np.ndarray]] = [[] for _ in range(_PARTS)]
+    for found in _band_pairs(_loaded(column), max_bucket):
+        docs = owners[found]
+        apart = docs[:, 0] != docs[:, 1]
+        keys = _pair_keys(found[apart], max(owners.size, 1))
+        part = _pair_keys(docs[apart], n_docs) % _PARTS
+        order = np.argsort(part, kind="stable")
+        cuts = np.searchsorted(part[order], np.arange(_PARTS + 1))
+        for k in range(_PARTS):
+            parts[k].append(keys[order[cuts[k] : cuts[k + 1]]])
     spill = _Columns(_PARTS, np.int64, directory)
-    for k in range(_PARTS):
-        if cuts[k + 1] > cuts[k]:
-            spill.add(k, keys[order[cuts[k] : cuts[k + 1]]])
+    for k, arrays in enumerate(parts):
+        spill.add(k, np.concatenate(arrays))
     return spill
 
 
