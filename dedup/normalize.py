@@ -81,8 +81,8 @@ def clean_text(text: str) -> str:
         text = _folded(text)
         if not unicodedata.is_normalized("NFKC", text):
             text = _folded(unicodedata.normalize("NFKC", text))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(line.strip() for line in text.split("\n"))
 
 
 def _folded(text: str) -> str:
