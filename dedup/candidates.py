@@ -68,8 +68,7 @@ class _Columns:
     def get(self, k: int) -> np.ndarray:
         if self.directory is None:
             return np.concatenate(self._memory[k]) if self._memory[k] else np.empty(0, self.dtype)
-        path = self.directory / f"{k}.bin"
-        return np.fromfile(path, dtype=self.dtype) if path.exists() else np.empty(0, self.dtype)
+        return _loaded(self.directory / f"{k}.bin", self.dtype)
 
     def source(self, k: int) -> np.ndarray | Path:
         """Array ``k``, or the path of its file: what a worker process can be handed cheaply."""
@@ -243,13 +242,13 @@ def _passage_pair_keys(passages: Bands, passage_owner: np.ndarray, config: Candi
     return np.sort(np.concatenate([np.empty(0, dtype=np.int64), *mapper(count, range(_PARTS))]))
 
 
-def _loaded(source: np.ndarray | Path) -> np.ndarray:
-    """An array, or the array in a file: raw uint64 band keys (``.bin``) or numpy's ``.npy``."""
+def _loaded(source: np.ndarray | Path, dtype: type = np.uint64) -> np.ndarray:
+    """An array, or the array in a file: numpy's ``.npy`` (mapped), else raw values of ``dtype`` (none if absent)."""
     if isinstance(source, np.ndarray):
         return source
     if source.suffix == ".npy":
         return np.load(source, mmap_mode="r")
-    return np.fromfile(source, dtype=np.uint64) if source.exists() else np.empty(0, dtype=np.uint64)
+    return np.fromfile(source, dtype=dtype) if source.exists() else np.empty(0, dtype)
 
 
 def _spill_band(column: np.ndarray | Path, directory: Path | None, owner: np.ndarray | Path, max_bucket: int,
