@@ -193,8 +193,10 @@ def lsh_pairs(bands: Bands, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
 
 # How a candidate pair was found, by its code in ``document_pairs``.
 VIA = ("", "document", "passage", "document+passage")
-# Passage pairs are spilled in this many parts, by document pair, and counted one part at a time.
-_PARTS = 16
+# Passage pairs are spilled in this many parts, by document pair, and counted one part at a time. Counting
+# a part holds some 60 bytes a passage pair: with 16 parts, each of the two workers held 2 GB at a million
+# synthetic documents; with 64, a quarter of that.
+_PARTS = 64
 # Runs a job over items, in order: ``map`` or a process pool's ``map``.
 Mapper = Callable[..., Iterable]
 
