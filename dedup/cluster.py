@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -64,7 +65,7 @@ def _order(members: list[str], docs: dict[str, Member], links: dict[str, dict[st
     shorter text: the copy carries its outlet's chrome as well.
     """
     group = set(members)
-    derives = {m: sum(derived_share(x, o) for o, x in links[m].items() if o in group) for m in members}
+    derives = {m: sum(derived_share(x, o) for o, x in links.get(m, {}).items() if o in group) for m in members}
     dates = {m: parse_date(docs[m].published) for m in members}
     if all(dates.values()):
         return sorted(members, key=lambda m: (dates[m], -derives[m], m))
@@ -82,13 +83,18 @@ def components(members: list[str], links: dict[str, dict[str, Match]]) -> list[l
         seen.add(start)
         frontier, group = [start], {start}
         while frontier:
-            for other in links[frontier.pop()]:
+            for other in links.get(frontier.pop(), ()):
                 if other in rank and other not in seen:
                     seen.add(other)
                     group.add(other)
                     frontier.append(other)
         groups.append(sorted(group, key=rank.__getitem__))
     return groups
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    """An unordered pair of ids as one key."""
+    return (a, b) if a < b else (b, a)
 
 
 def _joins(member: str, match: Match, links: dict[str, dict[str, Match]], group: set[str], config: LabelConfig) -> bool:
@@ -98,7 +104,8 @@ def _joins(member: str, match: Match, links: dict[str, dict[str, Match]], group:
     linked member of the group: a copy of another story that merely resembles
     the original's stays with that story.
     """
-    closest = max((derived_share(x, member) for other, x in links[member].items() if other in group), default=0.0)
+    closest = max((derived_share(x, member) for other, x in links.get(member, {}).items() if other in group),
+                  default=0.0)
     return derived_share(match, member) >= config.original_share * closest
 
 
@@ -132,9 +139,10 @@ def label_corpus(
     docs = [d if isinstance(d, Member) else Member.of(d) for d in docs]
     index = {d.id: i for i, d in enumerate(docs)}
     by_id = {d.id: d for d in docs}
-    links: dict[str, dict[str, Match]] = {d.id: {} for d in docs}
-    verified = {(m.a, m.b): m for m in matches} | {(m.b, m.a): m for m in matches}
-    passage_links: dict[str, list[str]] = {d.id: [] for d in docs}
+    # Kept for the documents that have any: a corpus of millions is mostly documents without.
+    links: defaultdict[str, dict[str, Match]] = defaultdict(dict)
+    passage_links: defaultdict[str, list[str]] = defaultdict(list)
+    verified = {_pair(m.a, m.b): m for m in matches}
     for m in matches:
         if m.linked and m.tail_only:
             passage_links[m.a].append(m.b)
@@ -151,7 +159,7 @@ def label_corpus(
         original, attached, rest = order[0], [], []
         group = set(order)
         for member in order[1:]:
-            match = verified.get((member, original))
+            match = verified.get(_pair(member, original))
             if (
                 match is not None
                 and not match.tail_only
@@ -174,7 +182,7 @@ def label_corpus(
     clusters.sort(key=lambda c: (-len(c.members), index[c.id]))
     labelled = [
         replace(verdicts[d.id], passage_links=tuple(sorted(passage_links[d.id])))
-        if passage_links[d.id]
+        if d.id in passage_links
         else verdicts[d.id]
         for d in docs
     ]
