@@ -229,10 +229,10 @@ def _passage_pair_keys(passages: Bands, passage_owner: np.ndarray, config: Candi
     Each band's passage pairs are spilled in ``_PARTS`` parts by document pair;
     then each part, across bands, is counted on its own.
     """
-    if directory is None:
-        mapper = map
     owner: np.ndarray | Path = passage_owner[passages.rows]
-    if directory is not None:
+    if directory is None:
+        mapper = map  # spills kept in memory stay in this process
+    else:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "owner.npy", owner)
         owner = directory / "owner.npy"
