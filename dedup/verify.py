@@ -99,8 +99,10 @@ class Features:
         return np.diff(self.first)
 
     def passage_texts(self, doc: int) -> list[str]:
-        """The texts of a document's passages, in order."""
-        return zlib.decompress(self.texts[doc]).decode("utf-8").split("\n") if self.counts[doc] else []
+        """The texts of a document's passages, in order (in constant time: asked for every pair sharing text)."""
+        if self.first[doc + 1] == self.first[doc]:
+            return []
+        return zlib.decompress(self.texts[doc]).decode("utf-8").split("\n")
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,11 @@ def _rowwise_dot(m: sp.csr_matrix, r1: np.ndarray, r2: np.ndarray) -> np.ndarray
         part = slice(start, start + _CELL_BLOCK)
         out[part] = np.asarray(m[r1[part]].multiply(m[r2[part]]).sum(axis=1), dtype=np.float64).ravel()
     return out
+
+
+def _lengths(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Lengths of rows ``rows`` of a CSR-style pointer array, without a pass over the whole array."""
+    return ptr[rows + 1] - ptr[rows]
 
 
 def _ranges(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -372,16 +379,16 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
     phrases each cell shares are weighed in bulk too.
     """
     ia, ib = pairs[:, 0], pairs[:, 1]
-    sizes = np.diff(features.shingles.indptr)
+    size_a, size_b = _lengths(features.shingles.indptr, ia), _lengths(features.shingles.indptr, ib)
     shared = _rowwise_dot(features.shingles, ia, ib)
     cosine = _rowwise_dot(features.documents, ia, ib)
-    counts = features.counts
-    cells = counts[ia] * counts[ib]
+    count_b = _lengths(features.first, ib)
+    cells = _lengths(features.first, ia) * count_b
     bulk = cells <= config.max_align_cells
     n_cells = np.where(bulk, cells, 0)
     owner = np.repeat(np.arange(pairs.shape[0]), n_cells)
     local = np.arange(owner.size) - np.repeat(np.cumsum(n_cells) - n_cells, n_cells)
-    nb = counts[ib][owner]
+    nb = count_b[owner]
     ci, cj = local // np.maximum(nb, 1), local % np.maximum(nb, 1)
     sim = _rowwise_dot(features.passages, features.first[ia][owner] + ci, features.first[ib][owner] + cj)
     keep = sim >= config.align_threshold
@@ -394,7 +401,7 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
     evidence, rare = _evidence(features, features.first[ia][owner] + ci, features.first[ib][owner] + cj, config)
     cuts = np.searchsorted(owner, np.arange(pairs.shape[0] + 1))
     reusable = _reusable(np.minimum(sim, 1.0), evidence, rare, config)
-    contained = np.maximum(shared / np.maximum(sizes[ia], 1), shared / np.maximum(sizes[ib], 1))
+    contained = np.maximum(shared / np.maximum(size_a, 1), shared / np.maximum(size_b, 1))
     may_share = (np.bincount(owner[reusable], minlength=pairs.shape[0]) > 0) | (
         contained >= config.syndication_containment
     )
@@ -404,7 +411,7 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
         wb = features.weights[features.first[b] : features.first[b + 1]]
         part = slice(cuts[k], cuts[k + 1])
         out.append(
-            PairScores(int(shared[k]), int(sizes[a]), int(sizes[b]), float(cosine[k]),
+            PairScores(int(shared[k]), int(size_a[k]), int(size_b[k]), float(cosine[k]),
                        (ci[part], cj[part], sim[part]), wa, wb, evidence[part], rare[part], bool(may_share[k]))
         )
     return out
