@@ -205,21 +205,31 @@ def _digest_corpus(
 
 
 class _PairSet:
-    """Document pairs (positions) as sorted int64 keys: a set that stays small for millions of pairs."""
+    """Document pairs (positions) as sorted int64 keys: a set that stays small for millions of pairs.
+
+    Each batch added stays a sorted array of its own: labelling adds a few
+    small batches to the millions of candidates, and merging would sort them
+    all again each time.
+    """
 
     def __init__(self, n: int) -> None:
         self.n = max(n, 1)
-        self._keys = np.empty(0, dtype=np.int64)
+        self._batches: list[np.ndarray] = []
 
     def add(self, pairs: np.ndarray) -> None:
         """Add pairs given as rows (a, b)."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        self._keys = np.union1d(self._keys, pairs.min(axis=1) * self.n + pairs.max(axis=1))
+        self._batches.append(np.sort(pairs.min(axis=1) * self.n + pairs.max(axis=1)))
 
     def __contains__(self, pair: tuple[int, int]) -> bool:
         key = min(pair) * self.n + max(pair)
-        at = int(np.searchsorted(self._keys, key))
-        return at < self._keys.size and int(self._keys[at]) == key
+        return any(_holds(keys, key) for keys in self._batches)
+
+
+def _holds(keys: np.ndarray, key: int) -> bool:
+    """Whether the sorted array ``keys`` holds ``key``."""
+    at = int(np.searchsorted(keys, key))
+    return at < keys.size and int(keys[at]) == key
 
 
 def cluster_documents(
