@@ -54,6 +54,10 @@ STARTUP_DOCS = 10
 RENSA_BANDS = 32
 WORKER_TAG = "speed-worker: "
 SAMPLE_SECONDS = 0.2
+# The sampler waits this many times as long as its last sample took: reading
+# the PSS of processes holding gigabytes walks their page tables, and at
+# 0.2 s it took a quarter of a core from the run it measured.
+SAMPLE_SPACING = 20
 _PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
 _PSS = re.compile(r"^Pss:\s+(\d+) kB", re.MULTILINE)
 _SUMMARY = re.compile(r"^dedup: (\d+) documents, (\d+) candidate pairs", re.MULTILINE)
@@ -295,7 +299,7 @@ def report(runs: Sequence[Run], fits: Sequence[Growth], markdown: bool, command:
         "the JSONL to writing verdicts (interpreter start-up and imports included). `seconds` is wall time, which "
         "stretches when other work shares the cores; `CPU s` is user + system time of the process and the workers it "
         "waited for; peak RSS is the largest process's maximum resident set, or, when larger, the peak of all the "
-        "run's processes' summed PSS sampled every 0.2 s. Candidates are the candidate pairs dedup verifies, or rensa's LSH pairs; "
+        "run's processes' summed PSS sampled every 0.2 s or, when one sample takes long, 20 times as long as the last one took. Candidates are the candidate pairs dedup verifies, or rensa's LSH pairs; "
         "`vs datasketch` is docs/s relative to datasketch on the same input."
     )
     parts = ["## Speed", "", f"`{command}`", "", header, "", render(table_rows(runs), True)]
@@ -425,7 +429,8 @@ def measure(cmd: Sequence[str], timeout: float, env: Mapping[str, str] | None = 
     The child runs in its own process group and is reaped with ``os.wait4``:
     its CPU time includes the workers it waited for, and ``ru_maxrss`` is the
     largest single process's peak, never that of an earlier run. The group's
-    summed memory is sampled every ``SAMPLE_SECONDS`` for multi-process runs.
+    summed memory is sampled every ``SAMPLE_SECONDS``, or more rarely when a
+    sample is slow (``SAMPLE_SPACING``), for multi-process runs.
     """
     scratch.mkdir(parents=True, exist_ok=True)
     stdout_path, stderr_path = scratch / f".speed-{os.getpid()}.out", scratch / f".speed-{os.getpid()}.err"
@@ -444,8 +449,10 @@ def measure(cmd: Sequence[str], timeout: float, env: Mapping[str, str] | None = 
         deadline = started + timeout
         group_peak = 0.0
         while waiter.is_alive() and time.perf_counter() < deadline:
+            sampled = time.perf_counter()
             group_peak = max(group_peak, group_memory_mib(proc.pid))
-            waiter.join(max(0.0, min(SAMPLE_SECONDS, deadline - time.perf_counter())))
+            spacing = max(SAMPLE_SECONDS, SAMPLE_SPACING * (time.perf_counter() - sampled))
+            waiter.join(max(0.0, min(spacing, deadline - time.perf_counter())))
         timed_out = waiter.is_alive()
         if timed_out:
             try:
