@@ -299,8 +299,9 @@ def report(runs: Sequence[Run], fits: Sequence[Growth], markdown: bool, command:
         "the JSONL to writing verdicts (interpreter start-up and imports included). `seconds` is wall time, which "
         "stretches when other work shares the cores; `CPU s` is user + system time of the process and the workers it "
         "waited for; peak RSS is the largest process's maximum resident set, or, when larger, the peak of all the "
-        "run's processes' summed PSS sampled every 0.2 s or, when one sample takes long, 20 times as long as the last one took. Candidates are the candidate pairs dedup verifies, or rensa's LSH pairs; "
-        "`vs datasketch` is docs/s relative to datasketch on the same input."
+        "run's processes' summed PSS, sampled every 0.2 s (or, when a sample is slow, 20 times as long as it took). "
+        "Candidates are the candidate pairs dedup verifies, or rensa's LSH pairs; `vs datasketch` is docs/s relative "
+        "to datasketch on the same input."
     )
     parts = ["## Speed", "", f"`{command}`", "", header, "", render(table_rows(runs), True)]
     if stage_text:
