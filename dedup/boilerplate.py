@@ -41,7 +41,7 @@ import numpy as np
 from dedup.config import NormalizeConfig
 from dedup.normalize import clean_text, line_key
 from dedup.records import Document
-from dedup.shingle import token_hashes
+from dedup.shingle import distinct, token_hashes
 
 Lines = list[tuple[str, int]]
 # Documents per ``line_stats`` call when ``find_boilerplate`` computes the stats itself.
@@ -196,7 +196,7 @@ def chrome_hashes(chunks: Iterable[LineStats], config: NormalizeConfig) -> Chrom
         for group, part in zip(np.split(outlet_ids, cuts), np.split(hashes, cuts), strict=True)
         if group.size
     }
-    every = np.unique(np.concatenate([corpus, hashes]))
+    every = distinct(np.concatenate([corpus, hashes]))
     return ChromeHashes(corpus, outlets, every, _readers(stats, doc_ends, every))
 
 
@@ -257,10 +257,10 @@ def _at_least(hashes: np.ndarray, min_count: int) -> np.ndarray:
     """The distinct values found ``min_count`` times at least, sorted."""
     ordered = np.sort(hashes)
     if min_count <= 1:
-        return np.unique(ordered)
+        return distinct(ordered)
     span = max(ordered.size - min_count + 1, 0)
     # A value starts a run of min_count equal values where the value min_count - 1 further is the same.
-    return np.unique(ordered[:span][ordered[:span] == ordered[min_count - 1 : min_count - 1 + span]])
+    return distinct(ordered[:span][ordered[:span] == ordered[min_count - 1 : min_count - 1 + span]])
 
 
 def _per_doc(values: np.ndarray, lines: np.ndarray, doc_ends: np.ndarray) -> np.ndarray:

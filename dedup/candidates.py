@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.config import CandidateConfig
-from dedup.shingle import POSITION_MULTIPLIERS
+from dedup.shingle import POSITION_MULTIPLIERS, distinct
 from dedup.signature import EMPTY
 
 # Bands whose pairs are collected before merging them into the distinct pairs found so far.
@@ -217,7 +217,7 @@ def document_pairs(documents: Bands, passages: Bands, passage_owner: np.ndarray,
     n_docs = max(int(passage_owner.max(initial=-1)), int(documents.rows.max(initial=-1))) + 1
     pas_keys = _passage_pair_keys(passages, passage_owner, config, n_docs, directory, mapper)
     doc_keys = _pair_keys(lsh_pairs(documents, config.max_bucket)[0], n_docs)
-    keys = np.union1d(doc_keys, pas_keys)
+    keys = distinct(np.concatenate([doc_keys, pas_keys]))
     via = np.isin(keys, doc_keys).astype(np.uint8) + 2 * np.isin(keys, pas_keys).astype(np.uint8)
     return _key_pairs(keys, n_docs), via
 

@@ -35,6 +35,18 @@ def fmix64(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> np.uint64(33))
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an array, found by sorting.
+
+    ``np.unique`` goes through a hash table first, which is slower when most
+    values are distinct, as shingle, line and pair keys are.
+    """
+    ordered = np.sort(values, axis=None)
+    first = np.ones(ordered.size, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 def _powers(base: int, n: int) -> np.ndarray:
     """base**0 .. base**(n-1) modulo 2**64."""
     out = np.full(n, base, dtype=np.uint64)
@@ -89,7 +101,7 @@ def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
     _check(n)
     if len(hashes) == 0:
         return np.empty(0, dtype=np.uint64)
-    return np.unique(_ngrams(hashes, min(n, len(hashes))))
+    return distinct(_ngrams(hashes, min(n, len(hashes))))
 
 
 def shingle_set(tokens: Sequence[str], n: int) -> np.ndarray:

@@ -22,7 +22,7 @@ from dedup.background import EMPTY_BACKGROUND, Background
 from dedup.config import VerifyConfig
 from dedup.normalize import passage_phrases, words
 from dedup.records import Alignment, Match, Prepared
-from dedup.shingle import shingle_sets, token_hashes
+from dedup.shingle import distinct, shingle_sets, token_hashes
 from dedup.spool import Records
 
 # Passage cells (passage of A x passage of B) scored in one vectorized block.
@@ -177,7 +177,7 @@ def digest(docs: Sequence[Prepared], shingles: tuple[np.ndarray, np.ndarray] | N
     passage_rows = _counts([p.tokens for p in passages], vocabulary)
     documents.resize(documents.shape[0], max(len(vocabulary), 1))
     values, owner = shingles if shingles is not None else shingle_sets([d.words for d in docs], shingle)
-    cells = np.unique((owner.astype(np.int64) << _SHINGLE_BITS) | (values >> np.uint64(64 - _SHINGLE_BITS)).astype(np.int64))
+    cells = distinct((owner.astype(np.int64) << _SHINGLE_BITS) | (values >> np.uint64(64 - _SHINGLE_BITS)).astype(np.int64))
     rows, columns = cells >> _SHINGLE_BITS, cells & ((1 << _SHINGLE_BITS) - 1)
     sets = _csr(rows, columns, np.ones(cells.size, dtype=np.int8), (len(docs), 1 << _SHINGLE_BITS))
     counts = np.fromiter((len(d.passages) for d in docs), dtype=np.int64, count=len(docs))

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from dedup.shingle import (
     MAX_NGRAM,
+    distinct,
     ngram_hashes,
     shingle_set,
     shingle_sets,
@@ -24,6 +25,14 @@ def test_token_hashes_are_deterministic_uint64() -> None:
     assert h.shape == (3,)
     assert h[0] == h[2] and h[0] != h[1]
     assert np.array_equal(h, token_hashes(["port", "aldmere", "port"]))
+
+
+@given(st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**64 - 1)), max_size=50))
+def test_distinct_is_numpys_unique(values: list[int]) -> None:
+    array = np.array(values, dtype=np.uint64)
+    out = distinct(array)
+    assert out.dtype == np.uint64
+    assert np.array_equal(out, np.unique(array))
 
 
 def test_ngram_hashes_count_sorted_unique() -> None:
