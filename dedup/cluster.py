@@ -187,3 +187,51 @@ def label_corpus(
         for d in docs
     ]
     return Labelling(labelled, clusters, sorted(unverified))
+
+
+def relabel_corpus(
+    previous: Labelling,
+    docs: Sequence[Member | Document],
+    matches: Sequence[Match],
+    new: Sequence[Match],
+    config: LabelConfig,
+    checked: Callable[[str, str], bool],
+) -> Labelling:
+    """``label_corpus`` again after the ``new`` matches (among ``matches``) were found: the same labelling.
+
+    Labelling never looks across link components, so only the components
+    that hold a document of a new match are labelled again; elsewhere only
+    the pairs still to verify change, as ``checked`` now covers more pairs.
+    Labelling rounds after the first cost what they change, not the corpus.
+    """
+    touched = {x for m in new for x in (m.a, m.b)}
+    if not touched:
+        unverified = [(o, m) for o, m in previous.unverified if not checked(m, o)]
+        return Labelling(previous.verdicts, previous.clusters, unverified)
+    links: defaultdict[str, set[str]] = defaultdict(set)
+    for m in matches:
+        if m.linked and not m.tail_only:
+            links[m.a].add(m.b)
+            links[m.b].add(m.a)
+    affected, frontier = set(touched), list(touched)
+    while frontier:
+        for other in links.get(frontier.pop(), ()):
+            if other not in affected:
+                affected.add(other)
+                frontier.append(other)
+    part = label_corpus(
+        [d for d in docs if d.id in affected],
+        [m for m in matches if m.a in affected or m.b in affected],
+        config,
+        checked,
+    )
+    again = {v.id: v for v in part.verdicts}
+    index = {d.id: i for i, d in enumerate(docs)}
+    clusters = [c for c in previous.clusters if c.id not in affected] + part.clusters
+    clusters.sort(key=lambda c: (-len(c.members), index[c.id]))
+    unverified = [(o, m) for o, m in previous.unverified if m not in affected and not checked(m, o)]
+    return Labelling(
+        [again.get(v.id, v) for v in previous.verdicts],
+        clusters,
+        sorted(unverified + part.unverified),
+    )

@@ -18,7 +18,7 @@ import numpy as np
 from dedup.background import Background, load_background
 from dedup.boilerplate import Boilerplate, LineStats, find_boilerplate, line_stats
 from dedup.candidates import Bands, band_keys, band_params, document_pairs
-from dedup.cluster import Labelling, Member, label_corpus
+from dedup.cluster import Labelling, Member, label_corpus, relabel_corpus
 from dedup.config import Config, LabelConfig, NormalizeConfig, SignatureConfig
 from dedup.errors import InputError
 from dedup.normalize import prepare
@@ -354,7 +354,7 @@ def _labelled(
         matches += found
         links += linked
         verified.add(batch)
-        labelling = label_corpus(members, matches, config, was_verified)
+        labelling = relabel_corpus(labelling, members, matches, found, config, was_verified)
     return labelling, links
 
 

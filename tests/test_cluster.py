@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.cluster import (
     components,
@@ -13,6 +15,7 @@ from dedup.cluster import (
     label_corpus,
     label_features,
     parse_date,
+    relabel_corpus,
     syndication_odds,
 )
 from dedup.config import LabelConfig
@@ -320,3 +323,85 @@ def test_rewrite_that_keeps_as_much_of_the_original_as_of_its_copy_joins_it() ->
     ]
     labelling = label_corpus(corpus, matches, CONFIG)
     assert [c.members for c in labelling.clusters] == [("wire", "copy", "rewrite")]
+
+
+# --- relabel_corpus -----------------------------------------------------------
+
+
+def verified_pairs(*pairs: tuple[str, str]):
+    """``checked`` for labelling: whether a pair (in either order) is one of ``pairs``."""
+    known = {frozenset(p) for p in pairs}
+    return lambda a, b: frozenset((a, b)) in known
+
+
+def test_relabel_after_the_asked_pair_is_verified_is_labelling_again() -> None:
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"),
+                  ("other", "2025-03-14T08:00Z"), ("its copy", "2025-03-14T10:00Z"))
+    first = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
+        match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
+        match("its copy", "other", cont_ab=0.9, cont_ba=0.9, verbatim_ab=1.0, verbatim_ba=1.0),
+    ]
+    previous = label_corpus(corpus, first, CONFIG)
+    assert previous.unverified == [("wire", "late")]
+    new = [replace(match("late", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.35, linked=False), reused=1)]
+    checked = verified_pairs(("late", "wire"))
+    again = relabel_corpus(previous, corpus, first + new, new, CONFIG, checked)
+    assert again == label_corpus(corpus, first + new, CONFIG, checked)
+    assert again.clusters[0].members == ("wire", "copy", "late")
+
+
+def test_relabel_drops_asked_pairs_that_share_nothing_from_untouched_clusters() -> None:
+    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"),
+                  ("other", "2025-03-14T08:00Z"), ("its copy", "2025-03-14T10:00Z"))
+    first = [
+        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
+        match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
+    ]
+    previous = label_corpus(corpus, first, CONFIG)
+    assert previous.unverified == [("wire", "late")]
+    # The asked pair shares nothing; a match elsewhere is new.
+    new = [match("its copy", "other", cont_ab=0.9, cont_ba=0.9, verbatim_ab=1.0, verbatim_ba=1.0)]
+    checked = verified_pairs(("late", "wire"), ("its copy", "other"))
+    again = relabel_corpus(previous, corpus, first + new, new, CONFIG, checked)
+    assert again == label_corpus(corpus, first + new, CONFIG, checked)
+    assert again.unverified == []
+
+
+@st.composite
+def labelling_rounds(draw):
+    """A corpus, the matches of a first round, those a later round found, and the pairs verified by then."""
+    n = draw(st.integers(2, 9))
+    dated = draw(st.booleans())
+    corpus = [Document(id=f"d{k}", text="x " * draw(st.integers(1, 30)),
+                       published=f"2025-03-{10 + draw(st.integers(0, 5)):02d}" if dated else None) for k in range(n)]
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1])
+                          .map(lambda p: (f"d{min(p)}", f"d{max(p)}")), unique=True, max_size=14))
+    share = st.floats(0.0, 1.0)
+    found = [
+        replace(match(a, b, cont_ab=draw(share), cont_ba=draw(share), reuse_ab=draw(share), reuse_ba=draw(share),
+                      linked=draw(st.booleans()), verbatim_ab=draw(share), verbatim_ba=draw(share)),
+                tail_only=draw(st.booleans()) and draw(st.booleans()), reused=draw(st.integers(0, 2)))
+        for a, b in pairs
+    ]
+    cut = draw(st.integers(0, len(found)))
+    unmatched = draw(st.lists(st.sampled_from([(f"d{i}", f"d{j}") for i in range(n) for j in range(i + 1, n)]),
+                              max_size=4))
+    return corpus, found[:cut], found[cut:], unmatched
+
+
+@settings(max_examples=200, deadline=None)
+@given(labelling_rounds(), st.data())
+def test_relabel_is_labelling_the_whole_corpus_again(rounds, data) -> None:
+    corpus, first, new, unmatched = rounds
+    def pair(a: str, b: str) -> tuple[str, str]:
+        return (a, b) if a < b else (b, a)
+    before = {pair(m.a, m.b) for m in first}
+    previous = label_corpus(corpus, first, CONFIG, lambda a, b: pair(a, b) in before)
+    # Some of the pairs labelling asked about were verified and share nothing.
+    asked = data.draw(st.lists(st.sampled_from(previous.unverified))) if previous.unverified else []
+    after = before | {pair(m.a, m.b) for m in new} | {pair(*p) for p in unmatched + asked}
+    checked = lambda a, b: pair(a, b) in after  # noqa: E731
+    assert relabel_corpus(previous, corpus, first + new, new, CONFIG, checked) == label_corpus(
+        corpus, first + new, CONFIG, checked
+    )
