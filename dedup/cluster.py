@@ -202,7 +202,8 @@ def relabel_corpus(
     Labelling never looks across link components, so only the components
     that hold a document of a new match are labelled again; elsewhere only
     the pairs still to verify change, as ``checked`` now covers more pairs.
-    Labelling rounds after the first cost what they change, not the corpus.
+    A round after the first costs a pass over the matches and the labelling
+    of what changed, instead of labelling the whole corpus again.
     """
     touched = {x for m in new for x in (m.a, m.b)}
     if not touched:
