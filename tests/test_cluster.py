@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.cluster import (
+    Labelling,
     components,
     derived_share,
     label_corpus,
@@ -334,37 +335,32 @@ def verified_pairs(*pairs: tuple[str, str]):
     return lambda a, b: frozenset((a, b)) in known
 
 
-def test_relabel_after_the_asked_pair_is_verified_is_labelling_again() -> None:
-    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"),
-                  ("other", "2025-03-14T08:00Z"), ("its copy", "2025-03-14T10:00Z"))
-    first = [
-        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
-        match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
-        match("its copy", "other", cont_ab=0.9, cont_ba=0.9, verbatim_ab=1.0, verbatim_ba=1.0),
-    ]
-    previous = label_corpus(corpus, first, CONFIG)
+# Two stories: the wire, its copy and a late text linked to the copy; another story and its copy.
+TWO_STORIES = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"),
+                   ("other", "2025-03-14T08:00Z"), ("its copy", "2025-03-14T10:00Z"))
+WIRE_COPY = match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0)
+LATE_COPY = match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4)
+OTHER_COPY = match("its copy", "other", cont_ab=0.9, cont_ba=0.9, verbatim_ab=1.0, verbatim_ba=1.0)
+
+
+def relabelled(first: list[Match], new: list[Match], checked) -> Labelling:
+    """The labelling of TWO_STORIES after ``new`` matches, checked against labelling it from scratch."""
+    previous = label_corpus(TWO_STORIES, first, CONFIG)
     assert previous.unverified == [("wire", "late")]
+    again = relabel_corpus(previous, TWO_STORIES, first + new, new, CONFIG, checked)
+    assert again == label_corpus(TWO_STORIES, first + new, CONFIG, checked)
+    return again
+
+
+def test_relabel_after_the_asked_pair_is_verified_is_labelling_again() -> None:
     new = [replace(match("late", "wire", cont_ab=0.05, cont_ba=0.05, reuse_ab=0.35, linked=False), reused=1)]
-    checked = verified_pairs(("late", "wire"))
-    again = relabel_corpus(previous, corpus, first + new, new, CONFIG, checked)
-    assert again == label_corpus(corpus, first + new, CONFIG, checked)
+    again = relabelled([WIRE_COPY, LATE_COPY, OTHER_COPY], new, verified_pairs(("late", "wire")))
     assert again.clusters[0].members == ("wire", "copy", "late")
 
 
 def test_relabel_drops_asked_pairs_that_share_nothing_from_untouched_clusters() -> None:
-    corpus = docs(("wire", "2025-03-14T06:00Z"), ("copy", "2025-03-14T07:00Z"), ("late", "2025-03-14T09:00Z"),
-                  ("other", "2025-03-14T08:00Z"), ("its copy", "2025-03-14T10:00Z"))
-    first = [
-        match("copy", "wire", cont_ab=0.95, cont_ba=0.95, verbatim_ab=1.0, verbatim_ba=1.0),
-        match("late", "copy", cont_ab=0.2, cont_ba=0.2, reuse_ab=0.4),
-    ]
-    previous = label_corpus(corpus, first, CONFIG)
-    assert previous.unverified == [("wire", "late")]
     # The asked pair shares nothing; a match elsewhere is new.
-    new = [match("its copy", "other", cont_ab=0.9, cont_ba=0.9, verbatim_ab=1.0, verbatim_ba=1.0)]
-    checked = verified_pairs(("late", "wire"), ("its copy", "other"))
-    again = relabel_corpus(previous, corpus, first + new, new, CONFIG, checked)
-    assert again == label_corpus(corpus, first + new, CONFIG, checked)
+    again = relabelled([WIRE_COPY, LATE_COPY], [OTHER_COPY], verified_pairs(("late", "wire"), ("its copy", "other")))
     assert again.unverified == []
 
 
