@@ -206,9 +206,6 @@ def relabel_corpus(
     of what changed, instead of labelling the whole corpus again.
     """
     touched = {x for m in new for x in (m.a, m.b)}
-    if not touched:
-        unverified = [(o, m) for o, m in previous.unverified if not checked(m, o)]
-        return Labelling(previous.verdicts, previous.clusters, unverified)
     links: defaultdict[str, set[str]] = defaultdict(set)
     for m in matches:
         if m.linked and not m.tail_only:
