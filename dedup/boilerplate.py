@@ -257,10 +257,10 @@ def _at_least(hashes: np.ndarray, min_count: int) -> np.ndarray:
     """The distinct values found ``min_count`` times at least, sorted."""
     ordered = np.sort(hashes)
     if min_count <= 1:
-        return distinct(ordered)
+        return distinct(ordered, presorted=True)
     span = max(ordered.size - min_count + 1, 0)
     # A value starts a run of min_count equal values where the value min_count - 1 further is the same.
-    return distinct(ordered[:span][ordered[:span] == ordered[min_count - 1 : min_count - 1 + span]])
+    return distinct(ordered[:span][ordered[:span] == ordered[min_count - 1 : min_count - 1 + span]], presorted=True)
 
 
 def _per_doc(values: np.ndarray, lines: np.ndarray, doc_ends: np.ndarray) -> np.ndarray:

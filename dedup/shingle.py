@@ -35,13 +35,13 @@ def fmix64(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> np.uint64(33))
 
 
-def distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of an array, found by sorting.
+def distinct(values: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """The sorted distinct values of an array, found by sorting (skipped when ``presorted``).
 
     ``np.unique`` goes through a hash table first, which is slower when most
     values are distinct, as shingle, line and pair keys are.
     """
-    ordered = np.sort(values, axis=None)
+    ordered = values if presorted else np.sort(values, axis=None)
     first = np.ones(ordered.size, dtype=bool)
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     return ordered[first]

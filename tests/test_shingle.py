@@ -33,6 +33,7 @@ def test_distinct_is_numpys_unique(values: list[int]) -> None:
     out = distinct(array)
     assert out.dtype == np.uint64
     assert np.array_equal(out, np.unique(array))
+    assert np.array_equal(distinct(np.sort(array), presorted=True), out)
 
 
 def test_ngram_hashes_count_sorted_unique() -> None:
