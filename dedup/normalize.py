@@ -7,14 +7,15 @@ body is cut into sentences that carry their content-word stems.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from dedup.config import NormalizeConfig
 from dedup.records import Document, Passage, Prepared
@@ -34,7 +35,30 @@ _FOLDED = re.compile("[" + re.escape("".join(map(chr, _TRANSLATE))) + "]")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _WORD = re.compile(r"[a-z0-9]+(?:['.,-][a-z0-9]+)*")
 _CASED_WORD_OR_QUOTE = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*|\"")
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "said", "says", "say", "mr", "ms", "mrs"}
+
+
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop list, read from its data module without importing the package.
+
+    Importing ``sklearn`` takes a second (scipy.stats and more), paid again by
+    every worker process, for a list of words; its public name is the fallback.
+    """
+    found = importlib.util.find_spec("sklearn")
+    if found is not None and found.origin is not None:
+        path = Path(found.origin).parent / "feature_extraction" / "_stop_words.py"
+        spec = importlib.util.spec_from_file_location("dedup._sklearn_stop_words", path)
+        if path.is_file() and spec is not None and spec.loader is not None:
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            words = getattr(module, "ENGLISH_STOP_WORDS", None)
+            if isinstance(words, frozenset) and words:
+                return words
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+_STOP = _english_stop_words() | {"s", "t", "said", "says", "say", "mr", "ms", "mrs"}
 
 # Lines that are page furniture wherever they stand.
 _CHROME_ALWAYS = re.compile(

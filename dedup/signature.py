@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from dedup.config import SignatureConfig
 from dedup.shingle import fmix64
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 SCHEME = "affine64"
 EMPTY = np.iinfo(np.uint64).max
@@ -25,9 +29,16 @@ _CHUNK = 1 << 11
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) affine permutation parameters datasketch draws for this seed."""
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.asarray(a, dtype=np.uint64), np.asarray(b, dtype=np.uint64)
+    """The (a, b) affine permutation parameters datasketch draws for this seed: odd multipliers, any offsets.
+
+    Drawn here rather than read from ``datasketch.MinHash``, whose import (it
+    brings in scipy's integrators for LSH tuning) costs every worker process
+    half a second; ``tests/test_signature.py`` checks they are datasketch's.
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 63, num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = generator.randint(0, 1 << 64, num_perm, dtype=np.uint64)
+    return a, b
 
 
 def signatures(sets: Sequence[np.ndarray], config: SignatureConfig) -> np.ndarray:
@@ -54,4 +65,6 @@ def grouped_signatures(values: np.ndarray, owner: np.ndarray, n_sets: int, confi
 
 def lean_minhash(signature: np.ndarray, seed: int) -> LeanMinHash:
     """Wrap a precomputed signature for datasketch's LSH structures."""
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)

@@ -381,3 +381,14 @@ def test_stage_bar_redraws_in_place_and_ends_with_a_line() -> None:
     text = out.getvalue()
     assert text.startswith("\rdedup: verifying [" + "#" * 15 + "." * 15 + "] 5/10")
     assert text.endswith("\r\x1b[Kdedup: verified 10 pairs\ndedup: labelled 3 documents\n")
+
+
+def test_start_up_imports_neither_scikit_learn_nor_datasketch() -> None:
+    """Each worker process imports the CLI's modules again: scikit-learn (for a stop list) and datasketch (for
+    its permutation draw) cost it a second and a half, so they are read or drawn without importing them."""
+    import subprocess
+    import sys
+
+    code = "import sys, dedup.cli; print(sorted({'sklearn', 'datasketch'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

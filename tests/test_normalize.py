@@ -298,3 +298,11 @@ def test_story_lines_header_chrome_after_a_lede_is_the_pages_own() -> None:
 def test_story_lines_one_story_without_repeated_header_chrome() -> None:
     text = "Updated 06 August 2024\nDockworkers walked off the job at Port Aldmere on Friday, halting cargo traffic.\n"
     assert {story for story, _ in story_lines(text + "Published in print on Monday.", frozenset())} == {0}
+
+
+def test_stop_words_are_scikit_learns_english_list() -> None:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from dedup.normalize import _english_stop_words
+
+    assert _english_stop_words() == ENGLISH_STOP_WORDS
