@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dedup.allocator import keep_freed_arrays
 from dedup.background import Background, load_background
 from dedup.boilerplate import Boilerplate, LineStats, find_boilerplate, line_stats
 from dedup.candidates import Bands, band_keys, band_params, document_pairs
@@ -385,6 +386,7 @@ _held: list[Check] = []
 
 
 def _hold(check: Check) -> None:
+    keep_freed_arrays()
     _held.append(check)
 
 

@@ -53,9 +53,15 @@ def grouped_signatures(values: np.ndarray, owner: np.ndarray, n_sets: int, confi
     a, b = permutations(config.num_perm, config.seed)
     out = np.full((n_sets, config.num_perm), EMPTY, dtype=np.uint64)
     flat = fmix64(values.astype(np.uint64, copy=False))
+    # One buffer for every block: a fresh 2 MiB array per block would be mapped and
+    # unmapped each time where the CLI has glibc mmap large allocations.
+    buffer = np.empty((min(_CHUNK, flat.size), config.num_perm), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for start in range(0, flat.size, _CHUNK):
-            block = flat[start : start + _CHUNK, None] * a + b
+            hashes = flat[start : start + _CHUNK, None]
+            block = buffer[: hashes.shape[0]]
+            np.multiply(hashes, a, out=block)
+            block += b
             rows = owner[start : start + _CHUNK]
             cuts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
             targets = rows[cuts]
