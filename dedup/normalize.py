@@ -46,8 +46,8 @@ def _english_stop_words() -> frozenset[str]:
     found = importlib.util.find_spec("sklearn")
     if found is not None and found.origin is not None:
         path = Path(found.origin).parent / "feature_extraction" / "_stop_words.py"
-        spec = importlib.util.spec_from_file_location("dedup._sklearn_stop_words", path)
-        if path.is_file() and spec is not None and spec.loader is not None:
+        spec = importlib.util.spec_from_file_location("dedup._sklearn_stop_words", path) if path.is_file() else None
+        if spec is not None and spec.loader is not None:
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             words = getattr(module, "ENGLISH_STOP_WORDS", None)

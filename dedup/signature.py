@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 import numpy as np

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -385,10 +387,7 @@ def test_stage_bar_redraws_in_place_and_ends_with_a_line() -> None:
 
 def test_start_up_imports_neither_scikit_learn_nor_datasketch() -> None:
     """Each worker process imports the CLI's modules again: scikit-learn (for a stop list) and datasketch (for
-    its permutation draw) cost it a second and a half, so they are read or drawn without importing them."""
-    import subprocess
-    import sys
-
+    its permutation draw) cost it a second, so they are read or drawn without importing them."""
     code = "import sys, dedup.cli; print(sorted({'sklearn', 'datasketch'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
