@@ -306,3 +306,13 @@ def test_stop_words_are_scikit_learns_english_list() -> None:
     from dedup.normalize import _english_stop_words
 
     assert _english_stop_words() == ENGLISH_STOP_WORDS
+
+
+def test_stop_words_fall_back_to_scikit_learns_public_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the data module cannot be found (another layout of scikit-learn), the public import serves."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from dedup import normalize
+
+    monkeypatch.setattr(normalize.importlib.util, "find_spec", lambda name: None)
+    assert normalize._english_stop_words() == ENGLISH_STOP_WORDS
