@@ -482,7 +482,16 @@ def engine_revision() -> str:
         dirty = git("status", "--porcelain", "--", "dedup")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return f"commit {head}" + (" with uncommitted changes in dedup/" if dirty else "")
+    return f"commit {head}" + (" with uncommitted changes in dedup/" if dirty else "") + f", {per_word_loop()}"
+
+
+def per_word_loop() -> str:
+    """Which form of ``normalize``'s per-word loop the timed ``dedup`` runs: compiled, or Python when not built."""
+    probe = subprocess.run([sys.executable, "-c", "import dedup.normalize as n; print(n.COMPILED)"],
+                           env=child_env(), capture_output=True, text=True, timeout=60)
+    compiled = probe.stdout.strip()
+    return {"True": "per-word loop compiled", "False": "per-word loop in Python (dedup/_speedups.c not built)"}.get(
+        compiled, "per-word loop unknown")
 
 
 def child_env() -> dict[str, str]:

@@ -11,6 +11,7 @@ import importlib.util
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -120,12 +121,28 @@ def line_key(line: str) -> str:
 
 
 def is_chrome(line: str) -> bool:
-    """Whether a cleaned line is generic page furniture (share buttons, credits, captions)."""
-    if _CHROME_ALWAYS.match(line):
+    """Whether a cleaned line is generic page furniture (share buttons, credits, captions).
+
+    The cheap tests come first: most lines are body text, and the patterns scan
+    the whole line before they fail.
+    """
+    if _may_be_always_chrome(line) and _CHROME_ALWAYS.match(line):
         return True
-    if _CHROME_SHORT.match(line) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith((".", "!", "?")):
+    if not line.endswith((".", "!", "?")) and len(line.split()) <= _SHORT_LINE_WORDS and _CHROME_SHORT.match(line):
         return True
     return bool(_CAPTION.search(line)) and len(line.split()) <= 40 and not line.endswith(('."', ".)"))
+
+
+def _may_be_always_chrome(line: str) -> bool:
+    """False only for a line ``_CHROME_ALWAYS`` cannot match: an ASCII line without its key words.
+
+    Lines with other characters go to the pattern, whose case folding treats
+    some of them as ASCII letters.
+    """
+    if not line.isascii():
+        return True
+    low = line.lower()
+    return "rights" in low or "contributed" in low or low.startswith(("(c)", "copyright", "source"))
 
 
 def words(text: str) -> list[str]:
@@ -172,14 +189,19 @@ class _Sentence:
     in_quote: bool
 
 
-def _analyze(sentence: str, in_quote: bool) -> _Sentence:
-    """Words, stems and flags of a sentence, and its evidence phrases.
+def _analyze_words(
+    sentence: str, in_quote: bool, word: Callable[[str], tuple[str, str, bool, bool, bool]]
+) -> tuple[list[str], tuple[str, ...], tuple[bool, ...], tuple[bool, ...], tuple[str, ...], bool]:
+    """The fields of ``_Sentence`` for one sentence, with ``word`` giving what ``_word`` gives.
 
     Phrases are adjacent content-stem pairs that are the writer's own: pairs of
     two names, pairs with a number and pairs inside a quote are left out. Names
     and figures are the facts any report of an event repeats ("18 million
     crowns"), and quotes what any report of a speech repeats; the words a
     writer puts around them are what a copy keeps.
+
+    This is the reference form; ``dedup/_speedups.c`` compiles the same loop
+    and is used when it was built.
     """
     tokens = _CASED_WORD_OR_QUOTE.findall(sentence)
     if '"' in tokens:
@@ -192,7 +214,7 @@ def _analyze(sentence: str, in_quote: bool) -> _Sentence:
                 words.append(token)
     else:
         flags, words = [in_quote] * len(tokens), tokens
-    infos = list(map(_word, words))
+    infos = list(map(word, words))
     content = [(k, info, flag) for k, (info, flag) in enumerate(zip(infos, flags)) if info[1]]
     stems = [info[1] for _, info, _ in content]
     names = [info[2] or (info[3] and k > 0) for k, info, _ in content]
@@ -207,7 +229,21 @@ def _analyze(sentence: str, in_quote: bool) -> _Sentence:
         and not numbers[i + 1]
     }
     lowers = [info[0] for info in infos]
-    return _Sentence(lowers, tuple(stems), tuple(names), tuple(quoted), tuple(sorted(phrases)), in_quote)
+    return lowers, tuple(stems), tuple(names), tuple(quoted), tuple(sorted(phrases)), in_quote
+
+
+try:
+    from dedup._speedups import analyze_words as _compiled_analyze_words
+except ImportError:
+    _compiled_analyze_words = None
+
+COMPILED = _compiled_analyze_words is not None
+"""Whether the compiled per-word loop is in use (``pip install`` builds it where a C compiler is found)."""
+
+
+def _analyze(sentence: str, in_quote: bool) -> _Sentence:
+    """Words, stems and flags of a sentence, and its evidence phrases (see ``_analyze_words``)."""
+    return _Sentence(*(_compiled_analyze_words or _analyze_words)(sentence, in_quote, _word))
 
 
 def passage_tokens(

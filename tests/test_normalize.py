@@ -135,6 +135,21 @@ def test_is_chrome_not_on_sentences_that_start_like_chrome(line: str) -> None:
     assert not is_chrome(line)
 
 
+_CHROME_WORDS = st.sampled_from(
+    ["All rights reserved", "all  RIGHTS reserved.", "(c) ", "\u00a9", "Copyright 2024", "copyright (c)", "Source:",
+     "source \u00bb", "SOURCE>", "Reuters contributed to this report.", "contributed reporting to this report",
+     "ſource:", "All rıghts reserved", "Foo", "2024", ".", "By"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHROME_WORDS, min_size=1, max_size=4).map(" ".join).map(str.strip))
+def test_chrome_prefilter_never_hides_a_line_the_pattern_matches(line: str) -> None:
+    from dedup.normalize import _CHROME_ALWAYS, _may_be_always_chrome
+
+    assert _may_be_always_chrome(line) or not _CHROME_ALWAYS.match(line)
+
+
 # --- split_sentences --------------------------------------------------------
 
 
