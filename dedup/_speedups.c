@@ -1,4 +1,4 @@
-/* Compiled form of normalize._analyze_words: the per-word loop of the prepare stage.
+/* Compiled forms of the per-word loops of the prepare stage: normalize._analyze_words and line_key.
  *
  * normalize.py holds the reference implementation in Python and uses this one
  * when it was built; tests/test_speedups.py checks that both give the same
@@ -262,7 +262,48 @@ done:
     return result;
 }
 
+/* normalize.line_key of an ASCII line: its lower-cased words joined by single spaces. */
+static PyObject *
+ascii_line_key(PyObject *module, PyObject *line)
+{
+    if (!PyUnicode_Check(line) || !PyUnicode_IS_ASCII(line)) {
+        PyErr_SetString(PyExc_TypeError, "ascii_line_key takes an ASCII str");
+        return NULL;
+    }
+    const char *text = (const char *)PyUnicode_1BYTE_DATA(line);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(line), i = 0, size = 0;
+    char *out = PyMem_Malloc((size_t)n + 1);
+    if (out == NULL) {
+        return PyErr_NoMemory();
+    }
+    while (i < n) {
+        if (!is_alnum((Py_UCS4)text[i])) {
+            i++;
+            continue;
+        }
+        if (size) {
+            out[size++] = ' ';
+        }
+        for (;;) {
+            while (i < n && is_alnum((Py_UCS4)text[i])) {
+                char c = text[i++];
+                out[size++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+            }
+            if (i + 1 < n && is_joiner((Py_UCS4)text[i]) && is_alnum((Py_UCS4)text[i + 1])) {
+                out[size++] = text[i++];
+                continue;
+            }
+            break;
+        }
+    }
+    PyObject *key = PyUnicode_DecodeASCII(out, size, NULL);
+    PyMem_Free(out);
+    return key;
+}
+
 static PyMethodDef methods[] = {
+    {"ascii_line_key", ascii_line_key, METH_O,
+     "ascii_line_key(line) -> str\n\nThe compiled form of dedup.normalize.line_key for an ASCII line."},
     {"analyze_words", (PyCFunction)(void (*)(void))analyze_words, METH_FASTCALL,
      "analyze_words(sentence, in_quote, word) -> (words, stems, names, quoted, phrases, in_quote)\n\n"
      "The compiled form of dedup.normalize._analyze_words (see there)."},

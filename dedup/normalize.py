@@ -33,9 +33,21 @@ _TRANSLATE = str.maketrans(
     }
 )
 _FOLDED = re.compile("[" + re.escape("".join(map(chr, _TRANSLATE))) + "]")
-_SPACES = re.compile(r"[ \t\f\v]+")
+# A run of spaces and tabs other than a single space (which would be replaced by itself).
+_SPACES = re.compile(r"(?: [ \t\f\v]|[\t\f\v])[ \t\f\v]*")
 _WORD = re.compile(r"[a-z0-9]+(?:['.,-][a-z0-9]+)*")
 _CASED_WORD_OR_QUOTE = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*|\"")
+
+# The compiled forms of the per-word loops (dedup/_speedups.c), where ``pip install`` could build them;
+# the Python forms here are the reference.
+try:
+    from dedup._speedups import analyze_words as _compiled_analyze_words
+    from dedup._speedups import ascii_line_key as _compiled_line_key
+except ImportError:
+    _compiled_analyze_words = _compiled_line_key = None
+
+COMPILED = _compiled_analyze_words is not None
+"""Whether the compiled per-word loops are in use."""
 
 
 def _english_stop_words() -> frozenset[str]:
@@ -117,6 +129,8 @@ def _folded(text: str) -> str:
 
 def line_key(line: str) -> str:
     """The form under which two lines count as the same line (case and punctuation folded)."""
+    if _compiled_line_key is not None and line.isascii():
+        return _compiled_line_key(line)
     return " ".join(_WORD.findall(line.lower()))
 
 
@@ -232,13 +246,6 @@ def _analyze_words(
     return lowers, tuple(stems), tuple(names), tuple(quoted), tuple(sorted(phrases)), in_quote
 
 
-try:
-    from dedup._speedups import analyze_words as _compiled_analyze_words
-except ImportError:
-    _compiled_analyze_words = None
-
-COMPILED = _compiled_analyze_words is not None
-"""Whether the compiled per-word loop is in use (``pip install`` builds it where a C compiler is found)."""
 
 
 def _analyze(sentence: str, in_quote: bool) -> _Sentence:

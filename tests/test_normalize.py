@@ -74,6 +74,15 @@ def test_clean_text_is_idempotent_on_any_text(text: str) -> None:
     assert clean_text(once) == once
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(" \t\f\vab\n\u00a0"), max_size=40))
+def test_clean_text_turns_every_run_of_spaces_and_tabs_into_one_space(text: str) -> None:
+    import re
+
+    expected = "\n".join(line.strip() for line in re.sub(r"[ \t\f\v]+", " ", text.replace("\u00a0", " ")).split("\n"))
+    assert clean_text(text) == expected
+
+
 # --- is_chrome --------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import dedup.normalize as normalize
 from dedup.config import NormalizeConfig
-from dedup.normalize import _analyze_words, _word, prepare, split_sentences, story_lines
+from dedup.normalize import _WORD, _analyze_words, _word, prepare, split_sentences, story_lines
 from dedup.records import Document
 
 speedups = pytest.importorskip("dedup._speedups", reason="the compiled loop was not built (no C compiler)")
@@ -74,6 +74,24 @@ def test_same_prepared_documents_as_python(
     assert [prepare(d, frozenset(), config) for d in docs] == with_compiled
     sentences = [s for d in docs for _, line in story_lines(d.text, frozenset()) for s in split_sentences(line)]
     assert len(sentences) > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join).filter(str.isascii))
+@example("Short URL: A-B,C'D .e. --F 1,000.5")
+def test_line_key_same_as_python(line: str) -> None:
+    assert speedups.ascii_line_key(line) == " ".join(_WORD.findall(line.lower()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=80))
+def test_line_key_same_as_python_on_any_ascii(line: str) -> None:
+    assert speedups.ascii_line_key(line) == " ".join(_WORD.findall(line.lower()))
+
+
+def test_line_key_refuses_what_is_not_ascii() -> None:
+    with pytest.raises(TypeError, match="ASCII"):
+        speedups.ascii_line_key("caf\u00e9")
 
 
 def test_errors_of_the_word_function_reach_the_caller() -> None:
