@@ -1,7 +1,7 @@
-"""Builds the optional compiled loop of ``dedup.normalize``; everything else is in pyproject.toml.
+"""Builds the optional compiled loops of ``dedup.normalize``; everything else is in pyproject.toml.
 
 ``optional=True``: without a C compiler the install still succeeds and the
-package runs its Python form of the same loop.
+package runs the Python forms of the same loops.
 """
 
 from setuptools import Extension, setup

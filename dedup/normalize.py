@@ -246,8 +246,6 @@ def _analyze_words(
     return lowers, tuple(stems), tuple(names), tuple(quoted), tuple(sorted(phrases)), in_quote
 
 
-
-
 def _analyze(sentence: str, in_quote: bool) -> _Sentence:
     """Words, stems and flags of a sentence, and its evidence phrases (see ``_analyze_words``)."""
     return _Sentence(*(_compiled_analyze_words or _analyze_words)(sentence, in_quote, _word))
