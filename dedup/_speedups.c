@@ -131,9 +131,11 @@ joined(PyObject *a, PyObject *b)
     if (out == NULL) {
         return NULL;
     }
-    PyUnicode_CopyCharacters(out, 0, a, 0, na);
+    if (PyUnicode_CopyCharacters(out, 0, a, 0, na) < 0 || PyUnicode_CopyCharacters(out, na + 1, b, 0, nb) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
     PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), na, ' ');
-    PyUnicode_CopyCharacters(out, na + 1, b, 0, nb);
     return out;
 }
 
@@ -208,11 +210,12 @@ analyze_words(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *lower = PyTuple_GET_ITEM(w.infos[k], 0);
         Py_INCREF(lower);
         PyList_SET_ITEM(lowers, k, lower);
-        int content = PyObject_IsTrue(PyTuple_GET_ITEM(w.infos[k], 1));
-        if (content < 0) {
+        PyObject *stem = PyTuple_GET_ITEM(w.infos[k], 1);
+        if (!PyUnicode_Check(stem)) {
+            PyErr_SetString(PyExc_TypeError, "word() must give the stem as a str");
             goto done;
         }
-        m += content;
+        m += PyUnicode_GET_LENGTH(stem) > 0;
     }
     /* names, quoted and numbers flags of the content words, one after the other */
     flags = PyMem_Malloc(3 * (size_t)m + 1);
@@ -230,7 +233,7 @@ analyze_words(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     for (Py_ssize_t k = 0; k < w.size; k++) {
         PyObject *info = w.infos[k];
         PyObject *stem = PyTuple_GET_ITEM(info, 1);
-        if (!PyObject_IsTrue(stem)) {
+        if (PyUnicode_GET_LENGTH(stem) == 0) {
             continue;
         }
         int digit = flag(info, 2), capital = flag(info, 3), number = flag(info, 4);

@@ -102,6 +102,8 @@ def test_errors_of_the_word_function_reach_the_caller() -> None:
         compiled("Varga said", False, broken)
     with pytest.raises(TypeError, match="tuple of 5"):
         compiled("Varga said", False, lambda token: (token, token))
+    with pytest.raises(TypeError, match="stem as a str"):
+        compiled("Varga said", False, lambda token: (token, None, False, False, False))
     with pytest.raises(TypeError, match="str"):
         compiled(b"Varga", False, _word)
     with pytest.raises(TypeError, match="3 arguments"):
