@@ -20,6 +20,23 @@ is_joiner(Py_UCS4 c)
     return c == '\'' || c == '.' || c == ',' || c == '-';
 }
 
+/* The end of the word starting at ``i`` (an ASCII letter or digit there): runs of
+ * letters and digits joined by single joiners, as [A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*. */
+static inline Py_ssize_t
+word_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
+{
+    for (;;) {
+        while (i < n && is_alnum(PyUnicode_READ(kind, data, i))) {
+            i++;
+        }
+        if (i + 1 < n && is_joiner(PyUnicode_READ(kind, data, i)) && is_alnum(PyUnicode_READ(kind, data, i + 1))) {
+            i += 2;
+            continue;
+        }
+        return i;
+    }
+}
+
 /* Growable arrays of the words' info tuples (owned references) and quote flags. */
 typedef struct {
     PyObject **infos;
@@ -82,17 +99,8 @@ read_words(PyObject *sentence, int *in_quote, PyObject *word, Words *out)
             i++;
             continue;
         }
-        Py_ssize_t start = i++;
-        for (;;) {
-            while (i < n && is_alnum(PyUnicode_READ(kind, data, i))) {
-                i++;
-            }
-            if (i + 1 < n && is_joiner(PyUnicode_READ(kind, data, i)) && is_alnum(PyUnicode_READ(kind, data, i + 1))) {
-                i += 2;
-                continue;
-            }
-            break;
-        }
+        Py_ssize_t start = i;
+        i = word_end(kind, data, n, i);
         PyObject *token = PyUnicode_Substring(sentence, start, i);
         if (token == NULL) {
             return -1;
@@ -287,16 +295,9 @@ ascii_line_key(PyObject *module, PyObject *line)
         if (size) {
             out[size++] = ' ';
         }
-        for (;;) {
-            while (i < n && is_alnum((Py_UCS4)text[i])) {
-                char c = text[i++];
-                out[size++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-            }
-            if (i + 1 < n && is_joiner((Py_UCS4)text[i]) && is_alnum((Py_UCS4)text[i + 1])) {
-                out[size++] = text[i++];
-                continue;
-            }
-            break;
+        for (Py_ssize_t end = word_end(PyUnicode_1BYTE_KIND, text, n, i); i < end; i++) {
+            char c = text[i];
+            out[size++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
         }
     }
     PyObject *key = PyUnicode_DecodeASCII(out, size, NULL);
