@@ -77,7 +77,8 @@ PARAMS = (
 )
 FORMAT, VERSION = "dedup-chrome", 1
 _NUMBER = re.compile(r"[0-9]+")
-_TOKEN = re.compile(r"[a-z0-9]+(?:['.,-][a-z0-9]+)*", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+(?:['.,-][a-z0-9]+)*")
+_DIGITS = str.maketrans("123456789", "000000000")
 _CORPUS_SALT = np.uint64(0x5BD1E9955BD1E995)
 
 
@@ -146,20 +147,33 @@ def _page(text: str, config: NormalizeConfig, units: bool) -> _Page:
     if not units:
         return _Page(lines, keys, [], [], [])
     sentences = [split_sentences(line) if key else [] for line, key in zip(lines, keys)]
-    tokens = [[m.span() for m in _TOKEN.finditer(line)] if key else [] for line, key in zip(lines, keys)]
-    words = [_NUMBER.sub("#", line[a:b].lower()) for line, spans in zip(lines, tokens) for a, b in spans]
-    hashes = token_hashes(words)
-    anchors, at, n = [], 0, config.span_words
-    for spans in tokens:
-        count = len(spans)
-        if count >= n:
-            grams = fmix64(_ngrams(hashes[at : at + count], n))
-            keep = np.flatnonzero(grams % np.uint64(config.span_sample) == 0)
-            anchors.append((keep, grams[keep]))
-        else:
-            anchors.append((np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64)))
-        at += count
+    masked = [_masked(line) if key else "" for line, key in zip(lines, keys)]
+    tokens = [[m.span() for m in _WORD.finditer(line)] for line in masked]
+    words = [line[a:b] for line, spans in zip(masked, tokens) for a, b in spans]
+    counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    n = config.span_words
+    starts = np.empty(0, dtype=np.int64)
+    grams = np.empty(0, dtype=np.uint64)
+    if len(words) >= n:
+        owner = np.repeat(np.arange(len(tokens)), counts)
+        grams = fmix64(_ngrams(token_hashes(words), n))
+        # A span lies within one line, and one in ``span_sample`` is kept.
+        keep = np.flatnonzero((owner[: grams.size] == owner[n - 1 :]) & (grams % np.uint64(config.span_sample) == 0))
+        starts, grams = keep, grams[keep]
+    firsts = np.cumsum(counts) - counts
+    cuts = np.searchsorted(starts, firsts)
+    lines_of = np.split(starts, cuts[1:]) if len(tokens) else []
+    grams_of = np.split(grams, cuts[1:]) if len(tokens) else []
+    anchors = [(at - first, g) for at, g, first in zip(lines_of, grams_of, firsts.tolist())]
     return _Page(lines, keys, sentences, tokens, anchors)
+
+
+def _masked(line: str) -> str:
+    """A line lower-cased with its digits as 0, character for character (so word positions stay)."""
+    low = line.lower()
+    if len(low) != len(line):
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in line)
+    return low.translate(_DIGITS)
 
 
 @dataclass(frozen=True)
