@@ -130,3 +130,30 @@ def evaluate(truth: Mapping[str, Any], verdicts: Mapping[str, Any]) -> Scores:
             true_labels, {i: t.source for i, t in truth.items()}, {i: v.source for i, v in verdicts.items()}
         ),
     )
+
+
+@dataclass(frozen=True)
+class SplitScores:
+    """Derived (syndicated or rewrite) against original: F1 of each side and their mean."""
+
+    macro_f1: float | None
+    derived_f1: float | None
+    original_f1: float | None
+
+
+def _f1(truth: list[bool], predicted: list[bool]) -> float | None:
+    tp = sum(t and p for t, p in zip(truth, predicted))
+    wrong = sum(t != p for t, p in zip(truth, predicted))
+    return 2 * tp / (2 * tp + wrong) if tp or wrong else None
+
+
+def derived_split(true_labels: Mapping[str, Any], pred_labels: Mapping[str, Any]) -> SplitScores:
+    """F1 of 'derived from another document' (label syndicated or rewrite) and of its opposite, over the ids
+    of ``true_labels``: what Clough & Stevenson can score, where a ``cut`` answer is a copy or a rewrite."""
+    ids = list(true_labels)
+    truth = [label_name(true_labels[i]) != "original" for i in ids]
+    predicted = [label_name(pred_labels.get(i, "original")) != "original" for i in ids]
+    derived = _f1(truth, predicted)
+    original = _f1([not t for t in truth], [not p for p in predicted])
+    present = [v for v in (derived, original) if v is not None]
+    return SplitScores(sum(present) / len(present) if present else None, derived, original)

@@ -339,6 +339,17 @@ def _padding(count: int, supply: StorySupply) -> list[str]:
     return out
 
 
+def paraphrase(sentence: str, heavy: bool, rng: random.Random) -> str:
+    """A rewrite's form of one sentence: clauses maybe reordered, words swapped for synonyms (more of both
+    when ``heavy``). Sentences with quoted speech are kept verbatim."""
+    if has_quote(sentence):
+        return sentence
+    clause_p, synonym_rate = (0.5, 0.6) if heavy else (0.2, 0.25)
+    if rng.random() < clause_p:
+        sentence = reorder_clause(sentence)
+    return substitute_synonyms(sentence, synonym_rate, rng)
+
+
 def rewrite_paragraphs(original: Source, heavy: bool, rng: random.Random, supply: StorySupply) -> list[list[str]]:
     """A rewrite's body: a subset of sentences, paraphrased, merged, reordered and padded.
 
@@ -350,15 +361,11 @@ def rewrite_paragraphs(original: Source, heavy: bool, rng: random.Random, supply
     chosen = sorted(rng.sample(range(len(flat)), keep))
     if not heavy and 0 not in chosen:
         chosen = [0] + chosen[1:]
-    clause_p, synonym_rate, merge_p = (0.5, 0.6, 0.3) if heavy else (0.2, 0.25, 0.1)
+    merge_p = 0.3 if heavy else 0.1
     grouped: dict[int, list[str]] = {}
     for index in chosen:
         pi, sentence = flat[index]
-        if not has_quote(sentence):
-            if rng.random() < clause_p:
-                sentence = reorder_clause(sentence)
-            sentence = substitute_synonyms(sentence, synonym_rate, rng)
-        grouped.setdefault(pi, []).append(sentence)
+        grouped.setdefault(pi, []).append(paraphrase(sentence, heavy, rng))
     paragraphs: list[list[str]] = []
     for pi in sorted(grouped):
         merged: list[str] = []

@@ -169,6 +169,11 @@ def cluster(
 def compare(files: tuple[str, ...], pairs_file: str | None, workers: int, chrome_file: str | None) -> None:
     """Compare two articles and show their aligned passages.
 
+    paraphrase_distance (of the pair, and of each aligned passage) grades how
+    far apart the wording is: 0 the same words, rising as words are replaced,
+    dropped or added, 1 nothing in common. It is a measure only: the link and
+    the label do not use it.
+
     \b
     Example:
       dedup compare seeds/001_0087a9b7e7beb3af.txt seeds/004_e66f8c3f7bab36c1.txt

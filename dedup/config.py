@@ -130,6 +130,11 @@ class VerifyConfig:
     pair an outlet's headline with a wire sentence it merely resembles. Chosen
     with the label weights by ``python -m benchmarks.label_model`` (0.7: 16
     cross-validated errors on the synthetic training split, 0.6: 17, 0.4: 25).
+    ``paraphrase_stem_weight``: the paraphrase distance (``Match.paraphrase_distance``,
+    reported, never used for a decision) is one minus this weight times the stem
+    TF-IDF cosine plus the rest times the cosine of the stems' character n-gram
+    profiles. Chosen on synthetic TRAIN sentence pairs by
+    ``python -m benchmarks.paraphrase --tune``.
     """
 
     align_threshold: float = 0.4
@@ -141,6 +146,7 @@ class VerifyConfig:
     partial_containment: float = 0.25
     single_passage_share: float = 0.3
     max_align_cells: int = 250_000
+    paraphrase_stem_weight: float = 0.5
     wording_alignment: float = 0.7
 
 

@@ -36,6 +36,7 @@ def alignment_record(a: Alignment) -> dict[str, Any]:
         "a_index": a.a_index,
         "b_index": a.b_index,
         "score": round(a.score, 4),
+        "paraphrase_distance": round(a.distance, 4),
         "a": a.a_text,
         "b": a.b_text,
         "shared_phrases": list(a.phrases),

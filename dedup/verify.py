@@ -4,6 +4,12 @@ A pair is linked when it shares text: a long verbatim overlap (containment of
 word 5-grams), or several passages aligned as the same sentence, copied or
 paraphrased, covering enough of one document. Topic alone never links: two
 articles on one event share names, but not sentence after sentence.
+
+Every verified pair, and every aligned passage pair, also gets a paraphrase
+distance: a graded measure of how far apart the two texts' wording is, from
+their TF-IDF profiles over stems and over the stems' character n-grams (so
+that "acquired" and "acquisition", or "labour" and "labor", still meet). It is
+reported, never used for the link.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ _PAIR_BLOCK = 5000
 _SHINGLE_BITS = 30
 # Distinct phrases counted before the running phrase counts are merged.
 _MERGE_PHRASES = 1 << 23
+# Character n-grams of stems (with boundary marks): their length, and the bits
+# of their hashes kept as columns.
+_GRAM = 3
+_GRAM_BITS = 20
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,8 @@ class Features:
     ``phrases[phrase_ptr[p]:phrase_ptr[p + 1]]`` (hashes) with their IDF in
     ``phrase_idf``; ``story``, ``quoted`` and ``quote_open`` are the passages'
     fields of the same names, ``texts`` the documents' passage texts,
-    compressed.
+    compressed. ``grams`` maps each stem column to its character n-grams
+    (unit rows, ``stem_grams``), for the paraphrase distance.
     """
 
     ids: tuple[str, ...]
@@ -92,6 +103,7 @@ class Features:
     quoted: np.ndarray
     quote_open: np.ndarray
     texts: Sequence[bytes]
+    grams: sp.csr_matrix | None = None
 
     @property
     def counts(self) -> np.ndarray:
@@ -115,6 +127,8 @@ class PairScores:
     many they share. ``may_share`` is false when the pair can be neither
     linked nor carry a reused passage (no cell could be one, too little
     containment): most candidate pairs, which need no alignment.
+    ``distance`` is the documents' paraphrase distance and
+    ``cell_distances`` the cells' (left out, None, for pairs that cannot share).
     """
 
     shared_shingles: int
@@ -127,12 +141,42 @@ class PairScores:
     evidence: np.ndarray
     rare: np.ndarray
     may_share: bool = True
+    distance: float = 1.0
+    cell_distances: np.ndarray | None = None
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
     out = sp.csr_matrix((vals, (rows, cols)), shape=shape)
     out.sum_duplicates()
     return out
+
+
+def _gram_cosine(m: sp.csr_matrix, grams: sp.csr_matrix, r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
+    """Cosines of the character n-gram profiles of rows ``r1[k]`` and ``r2[k]`` of ``m`` (TF-IDF over stems)."""
+    out = np.empty(r1.size)
+    for start in range(0, r1.size, _CELL_BLOCK):
+        part = slice(start, start + _CELL_BLOCK)
+        a, b = m[r1[part]] @ grams, m[r2[part]] @ grams
+        dot = np.asarray(a.multiply(b).sum(axis=1), dtype=np.float64).ravel()
+        norms = np.sqrt(np.asarray(a.multiply(a).sum(axis=1)).ravel() * np.asarray(b.multiply(b).sum(axis=1)).ravel())
+        out[part] = np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
+    return out
+
+
+def paraphrase_distances(m: sp.csr_matrix, grams: sp.csr_matrix | None, r1: np.ndarray, r2: np.ndarray,
+                         stem_weight: float, cosine: np.ndarray | None = None) -> np.ndarray:
+    """Paraphrase distances of rows ``r1[k]``, ``r2[k]`` of ``m`` (l2-normalized TF-IDF over stems, background IDF):
+    one minus a weighted mean of their stem cosine and the cosine of their character n-gram profiles.
+
+    0 for the same wording, rising as words are replaced, dropped or added,
+    1 for nothing in common. ``stem_weight`` is the stem cosine's
+    weight; ``cosine`` are the rows' stem cosines when they are known already.
+    """
+    if cosine is None:
+        cosine = _rowwise_dot(m, r1, r2)
+    grams_cosine = _gram_cosine(m, grams, r1, r2) if grams is not None else cosine
+    similarity = stem_weight * cosine + (1.0 - stem_weight) * grams_cosine
+    return np.clip(1.0 - similarity, 0.0, 1.0)
 
 
 def _rowwise_dot(m: sp.csr_matrix, r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
@@ -284,6 +328,7 @@ class FeatureBuilder:
             quoted=_joined(field["quoted"], np.float32),
             quote_open=_joined(field["quote_open"], bool),
             texts=self._texts if self._texts is not None else tuple(chain.from_iterable(field.pop("texts"))),
+            grams=stem_grams(list(self._vocabulary), width),
         )
 
     def _phrase_idf(self, n: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -302,6 +347,36 @@ class FeatureBuilder:
             return idf[np.searchsorted(keys, hashes)] if hashes.size else np.empty(0, dtype=np.float32)
 
         return lookup
+
+
+def stem_grams(stems: Sequence[str], width: int | None = None) -> sp.csr_matrix:
+    """Each stem's character n-grams ('<' and '>' mark its ends) as a unit-length row of hashed columns.
+
+    Row ``k`` is stem ``k``; ``width`` rows in all (rows past the stems are
+    empty). Computed on the stems' code points at once.
+    """
+    width = len(stems) if width is None else width
+    if not stems:
+        return sp.csr_matrix((width, 1 << _GRAM_BITS), dtype=np.float32)
+    marked = "".join(f"<{stem}>" for stem in stems)
+    codes = np.frombuffer(marked.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, stems), dtype=np.int64, count=len(stems)) + 2
+    starts = np.cumsum(lengths) - lengths
+    grams = np.maximum(lengths - _GRAM + 1, 1)
+    at, owner = _ranges(starts, starts + grams)
+    value = np.zeros(at.size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(_GRAM):
+            inside = at - starts[owner] + k < lengths[owner]
+            code = np.where(inside, codes[np.minimum(at + k, codes.size - 1)], np.uint64(0))
+            value = value * np.uint64(0x100000001B3) + code + np.uint64(1)
+        value = (value ^ (value >> np.uint64(31))) * np.uint64(0xBF58476D1CE4E5B9)
+    out = _csr(owner, (value >> np.uint64(64 - _GRAM_BITS)).astype(np.int64), np.ones(at.size, dtype=np.float32),
+               (width, 1 << _GRAM_BITS))
+    counts = np.diff(out.indptr)
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(width), counts), out.data.astype(np.float64) ** 2, minlength=width))
+    out.data = (out.data / np.repeat(np.where(norms > 0, norms, 1.0), counts)).astype(np.float32)
+    return out
 
 
 def _recolumned(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
@@ -361,7 +436,7 @@ def verify_pairs(
     out: list[Match] = []
     for start in range(0, len(pairs), _PAIR_BLOCK):
         block = np.asarray(pairs[start : start + _PAIR_BLOCK], dtype=np.int64).reshape(-1, 2)
-        for (i, j), scores in zip(block.tolist(), pair_scores(features, block, config)):
+        for (i, j), scores in zip(block.tolist(), pair_scores(features, block, config, not sharing_only)):
             if sharing_only and not scores.may_share:
                 continue
             match = verify(features, i, j, scores, config, evidence)
@@ -370,13 +445,15 @@ def verify_pairs(
     return out
 
 
-def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> list[PairScores]:
+def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig, every_pair: bool = True) -> list[PairScores]:
     """Shingle overlap, document cosine and the passage cells at or above the alignment threshold, per pair.
 
     Every passage of A is compared with every passage of B, all pairs at once;
     a pair of documents with more than ``config.max_align_cells`` passage pairs
     (two huge documents) has only its identical passages compared. The rare
-    phrases each cell shares are weighed in bulk too.
+    phrases each cell shares are weighed in bulk too, and so are the
+    paraphrase distances: of every pair (of only those that may share text,
+    unless ``every_pair``) and of those pairs' cells.
     """
     ia, ib = pairs[:, 0], pairs[:, 1]
     size_a, size_b = _lengths(features.shingles.indptr, ia), _lengths(features.shingles.indptr, ib)
@@ -405,6 +482,15 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
     may_share = (np.bincount(owner[reusable], minlength=pairs.shape[0]) > 0) | (
         contained >= config.syndication_containment
     )
+    measured = np.flatnonzero(may_share | every_pair)
+    distance = np.ones(pairs.shape[0])
+    weight = config.paraphrase_stem_weight
+    distance[measured] = paraphrase_distances(features.documents, features.grams, ia[measured], ib[measured],
+                                              weight, cosine[measured])
+    at = np.flatnonzero(may_share[owner])
+    cell_distance = np.ones(owner.size)
+    cell_distance[at] = paraphrase_distances(features.passages, features.grams, features.first[ia][owner[at]] + ci[at],
+                                             features.first[ib][owner[at]] + cj[at], weight, sim[at])
     out = []
     for k, (a, b) in enumerate(pairs.tolist()):
         wa = features.weights[features.first[a] : features.first[a + 1]]
@@ -412,7 +498,8 @@ def pair_scores(features: Features, pairs: np.ndarray, config: VerifyConfig) -> 
         part = slice(cuts[k], cuts[k + 1])
         out.append(
             PairScores(int(shared[k]), int(size_a[k]), int(size_b[k]), float(cosine[k]),
-                       (ci[part], cj[part], sim[part]), wa, wb, evidence[part], rare[part], bool(may_share[k]))
+                       (ci[part], cj[part], sim[part]), wa, wb, evidence[part], rare[part], bool(may_share[k]),
+                       float(distance[k]), cell_distance[part] if may_share[k] else None)
         )
     return out
 
@@ -619,8 +706,11 @@ def verify(
     if linked or reused:
         texts = (features.passage_texts(a), features.passage_texts(b))
         verbatim = verbatim_shares(features, a, b, texts, measured, aligned, config.wording_alignment)
+        cell = {(i, j): k for k, (i, j) in enumerate(zip(*(c.tolist() for c in measured.cells[:2])))}
+        distances = measured.cell_distances if measured.cell_distances is not None else np.ones(len(cell))
         alignments = tuple(
-            Alignment(i, j, texts[0][i], texts[1][j], s, _shared_phrases(features, a, b, i, j, texts, config))
+            Alignment(i, j, texts[0][i], texts[1][j], s, _shared_phrases(features, a, b, i, j, texts, config),
+                      float(distances[cell[(i, j)]]))
             for i, j, s in reused
             if evidence
         )
@@ -634,7 +724,7 @@ def verify(
         reuse_ab=reuse_ab,
         reuse_ba=reuse_ba,
         score=max(containment, reuse_ab, reuse_ba),
-        paraphrase_distance=1.0 - sum(scores) / len(scores) if reused else 1.0,
+        paraphrase_distance=measured.distance,
         linked=linked,
         tail_only=linked and (_in_tail(features, a, [x[0] for x in shared]) or _in_tail(features, b, [x[1] for x in shared])),
         alignments=alignments,

@@ -137,3 +137,67 @@ def test_pair_sets_are_labelled_by_truth() -> None:
     for (pair_id, _, _), label in zip(pairs.pairs, pairs.labels):
         a, b = pair_id.split(":", 1)[1].split("|")
         assert label == int(truth[b].source == a)
+
+
+@dataclass(frozen=True)
+class M:
+    a: str
+    b: str
+    linked: bool
+
+
+def test_same_outlet_links_count_unrelated_stories_of_one_outlet() -> None:
+    docs = [Document(id=i, text="", outlet=o) for i, o in
+            (("w1", "Wire"), ("w2", "Wire"), ("c1", "Post"), ("c2", "Post"), ("i1", "Post"), ("x", "Herald"))]
+    truth = {"w1": datasets.Truth("w1", Label.ORIGINAL, None, "original", "w1"),
+             "w2": datasets.Truth("w2", Label.ORIGINAL, None, "original", "w2"),
+             "c1": datasets.Truth("w1", Label.SYNDICATED, "w1", "syndicated/verbatim", "w1"),
+             "c2": datasets.Truth("w2", Label.REWRITE, "w2", "rewrite/light", "w2"),
+             "i1": datasets.Truth("i1", Label.ORIGINAL, None, "independent", "w1"),
+             "x": datasets.Truth("x", Label.ORIGINAL, None, "distractor", "x")}
+    verdicts = {"w1": V("w1", "w1", Label.ORIGINAL, None), "w2": V("w2", "w1", Label.REWRITE, "w1"),
+                "c1": V("c1", "w1", Label.SYNDICATED, "w1"), "c2": V("c2", "c2", Label.ORIGINAL, None),
+                "i1": V("i1", "i1", Label.ORIGINAL, None), "x": V("x", "x", Label.ORIGINAL, None)}
+    # w1-w2: one cluster, one outlet, unrelated. c1-c2: linked, unrelated. c1-i1: linked, same event.
+    # c2-x: linked but different outlets.
+    matches = (M("c2", "c1", True), M("c1", "i1", True), M("c2", "x", True), M("c2", "i1", False))
+    outcome = quality.Outcome(verdicts, matches, 0.0)
+    assert quality.same_outlet_links(docs, truth, outcome) == 2
+
+
+def test_chrome_target_and_table() -> None:
+    assert quality.chrome_target(0.970, 0.972, 0).endswith("PASS")
+    assert quality.chrome_target(0.960, 0.972, 0).endswith("FAIL")
+    assert quality.chrome_target(0.972, 0.972, 1).endswith("FAIL")
+    table = quality.chrome_table({"dedup": {"synthetic": (0.972, 10), "synthetic-chrome": (0.852, 927)}},
+                                 markdown=True).splitlines()
+    assert table[2] == "| dedup | 0.972 | 0.852 | -0.120 | 10 | 927 | ARI>=0.967, 0 same-outlet links: 927 FAIL |"
+
+
+def test_clough_is_scored_as_derived_against_independent() -> None:
+    truth = {"s": datasets.Truth("s", Label.ORIGINAL, None, "source"),
+             "c": datasets.Truth("s", Label.SYNDICATED, "s", "cut"),
+             "h": datasets.Truth("s", Label.REWRITE, "s", "heavy"),
+             "n": datasets.Truth("n", Label.ORIGINAL, None, "non"),
+             "m": datasets.Truth("m", Label.ORIGINAL, None, "non")}
+    # The cut answer labelled a rewrite is still derived: only the non answer taken for a rewrite is wrong.
+    verdicts = {"s": V("s", "s", Label.ORIGINAL, None), "c": V("c", "s", Label.REWRITE, "s"),
+                "h": V("h", "s", Label.REWRITE, "s"), "n": V("n", "s", Label.REWRITE, "s"),
+                "m": V("m", "m", Label.ORIGINAL, None)}
+    assert quality.clough_split(truth, verdicts) == pytest.approx((0.8 + 2 / 3) / 2)
+    row = quality.clough_table([("dedup", truth, quality.Outcome(verdicts, (), 0.0))], markdown=True).splitlines()[2]
+    assert row.startswith("| dedup | 0.733 | 0.800 | 0.667 |") and row.endswith("FAIL |")
+
+
+def test_quality_report_has_the_chrome_and_clough_sections(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    fixture = Path(__file__).resolve().parent / "fixtures" / "bench" / "reut2-000.sgm"
+    monkeypatch.setattr(datasets, "split_stories", lambda split, data=None: split_pool(load_stories([fixture]), split))
+    code = quality.main(["--systems", "tfidf", "--datasets", "clough,synthetic,synthetic-chrome", "--size", "60",
+                         "--markdown"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "| synthetic + chrome | tfidf | 60 |" in out
+    assert "## Synthetic + chrome: ARI and links between unrelated stories of one outlet" in out
+    assert "## Clough & Stevenson: derived (cut, light, heavy) against independent (non)" in out
+    assert "derived/non macro-F1>=0.85" in out

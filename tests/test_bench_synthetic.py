@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import shutil
 from pathlib import Path
@@ -194,3 +195,105 @@ def test_command_line_reports_missing_data(tmp_path: Path, capsys) -> None:
     code = synthetic.main(["--size", "5", "-o", str(tmp_path / "c.jsonl"), "--data", str(tmp_path / "none")])
     assert code == 2
     assert "missing dataset" in capsys.readouterr().err
+
+
+# The chrome corpus (benchmarks/chrome_corpus.py): the same documents under scraped-page chrome.
+
+from benchmarks import chrome_corpus  # noqa: E402
+from dedup.records import Document  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def plain_docs(corpus):
+    return [Document(id=d.record.id, text=d.record.text, title=d.record.title, outlet=d.record.outlet,
+                     published=d.record.published) for d in corpus]
+
+
+@pytest.fixture(scope="module")
+def chromed(plain_docs):
+    return chrome_corpus.add_chrome(plain_docs, seed=3)
+
+
+def test_chrome_is_deterministic_and_keeps_documents(plain_docs, chromed) -> None:
+    assert chrome_corpus.add_chrome(plain_docs, seed=3) == chromed
+    assert chrome_corpus.add_chrome(plain_docs, seed=4) != chromed
+    assert [(d.id, d.outlet, d.title) for d in chromed] == [(d.id, d.outlet, d.title) for d in plain_docs]
+    assert sum(c.text != d.text for c, d in zip(chromed, plain_docs)) >= 0.9 * len(plain_docs)
+
+
+def test_chrome_keeps_every_story_sentence_in_order(plain_docs, chromed) -> None:
+    for plain, page in zip(plain_docs, chromed):
+        at = 0
+        for sentence in sentences(plain.text):
+            found = page.text.find(sentence, at)
+            assert found >= 0, (plain.id, sentence)
+            at = found + len(sentence)
+
+
+def test_every_outlet_has_one_site_and_several_unrelated_stories(corpus) -> None:
+    outlets = {d.record.outlet for d in corpus}
+    assert {chrome_corpus.site_for(o) == chrome_corpus.site_for(o) for o in outlets} == {True}
+    styles = {chrome_corpus.site_for(o).modules for o in synthetic.OUTLETS + (synthetic.WIRE,)}
+    assert len(styles) == len(chrome_corpus.STYLES)
+    clusters_per_outlet: dict[str, set[str]] = {}
+    for d in corpus:
+        clusters_per_outlet.setdefault(d.record.outlet, set()).add(d.truth.cluster)
+    assert max(len(c) for c in clusters_per_outlet.values()) >= 5
+
+
+STORY = "\n\n".join([
+    "Headline of the story\nBy A Reporter",
+    "The first paragraph has two sentences about the harbour. It goes on about the ferry timetable.",
+    "The second paragraph says the council met on Tuesday. The mayor spoke for an hour about it.",
+    "The third paragraph ends the story with a quote from the harbour master himself.",
+])
+
+
+@pytest.mark.parametrize(("module", "pattern"), [
+    ("newsletter", r"Newsletter Sign Up Continue reading the main story .+ Please verify you're not a robot"),
+    ("gallery", r"Photos: .+ Hide Caption \d+ of \d+"),
+    ("advertisement", r"Advertisement"),
+    ("continue", r"Continue reading the main story"),
+    ("related", r"(Related Articles|RELATED ARTICLES Previous 1 Next|More on this story|Related) [A-Z]"),
+    ("read_more", r"Read more:|READ MORE:|Read More:"),
+    ("bio", r"is a [\w ]+ reporter for The Test Gazette, based in"),
+    ("cookie", r"We use cookies and similar technologies"),
+    ("paywall", r"You have read \d+ of \d+ free articles this month"),
+    ("originally", r"originally (appeared on|published by) [A-Z]"),
+    ("promo", r"^(Talking it out|We want to hear from you|Get the news on the go|Fact check):"),
+])
+def test_each_chrome_pattern(module: str, pattern: str) -> None:
+    site = chrome_corpus.site_for("The Test Gazette")
+    pieces = {chrome_corpus.MODULES[module](site, random.Random(k)) for k in range(40)}
+    assert all(re.search(pattern, piece) for piece in pieces), pieces
+    if module in ("newsletter", "gallery", "paywall", "originally"):
+        assert len(pieces) > 3  # varies from page to page
+    if module == "bio":
+        assert len(pieces) <= len(site.reporters)  # a reporter's bio is the same on every page
+
+
+def test_chrome_lands_inside_and_between_paragraphs() -> None:
+    site = chrome_corpus.Site("The Test Gazette", (("paywall", 1.0),), (), (), ())
+    inside = between = 0
+    for k in range(60):
+        blocks = chrome_corpus.with_chrome(STORY, site, random.Random(k)).split("\n\n")
+        for block in blocks:
+            if "free articles" in block:
+                if block.startswith("You have read") and block.endswith("Log in."):
+                    between += 1
+                else:
+                    inside += 1
+                    assert re.search(r"\. You have read .+ Log in\. [A-Z]", block)
+        assert blocks[0] == "Headline of the story\nBy A Reporter"
+    assert inside >= 5 and between >= 5
+
+
+def test_gallery_counts_its_captions() -> None:
+    site = chrome_corpus.site_for("Valley Herald")
+    for k in range(20):
+        text = chrome_corpus.gallery(site, random.Random(k))
+        shown = [g for g in site.galleries if text.startswith(g.title + " ")]
+        assert len(shown) == 1
+        numbers = [(int(i), int(m)) for i, m in re.findall(r"Hide Caption (\d+) of (\d+)", text)]
+        assert numbers and {m for _, m in numbers} == {len(shown[0].captions)}
+        assert [i for i, _ in numbers] == list(range(numbers[0][0], numbers[0][0] + len(numbers)))

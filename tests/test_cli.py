@@ -232,8 +232,10 @@ def test_compare_two_files(tmp_path: Path, news_by_id: dict[str, Document]) -> N
     assert report["scores"]["linked"] is True
     assert report["scores"]["reused_passages"] == len(report["alignments"]) >= 2
     for al in report["alignments"]:
-        assert set(al) == {"a_index", "b_index", "score", "a", "b", "shared_phrases"}
+        assert set(al) == {"a_index", "b_index", "score", "paraphrase_distance", "a", "b", "shared_phrases"}
         assert 0.0 < al["score"] <= 1.0
+        assert 0.0 <= al["paraphrase_distance"] < 1.0
+    assert 0.0 < report["scores"]["paraphrase_distance"] < 1.0
     assert any("37 vessels" in al["a"] and "37 vessels" in al["b"] for al in report["alignments"])
 
 

@@ -97,7 +97,8 @@ def test_match_scores_and_alignment_record() -> None:
         "reuse_ab": 0.4, "reuse_ba": 0.3, "paraphrase_distance": 0.2, "verbatim_ab": 0.6667, "verbatim_ba": 0.0,
         "reused_passages": 1, "linked": True, "tail_only": False,
     }
-    assert alignment_record(al) == {"a_index": 2, "b_index": 5, "score": 0.8765, "a": "A sentence.",
+    assert alignment_record(al) == {"a_index": 2, "b_index": 5, "score": 0.8765, "paraphrase_distance": 1.0,
+                                    "a": "A sentence.",
                                     "b": "A sentence, reworded.", "shared_phrases": ["patient month", "got letter"]}
 
 

@@ -19,6 +19,8 @@ from dedup.verify import (
     digest,
     features_of,
     pair_scores,
+    paraphrase_distances,
+    stem_grams,
     style_folded,
     verify_pairs,
 )
@@ -178,7 +180,7 @@ def test_unrelated_texts_not_linked() -> None:
     assert m.containment_ab == 0.0 and m.containment_ba == 0.0
     assert m.cosine < 0.2
     assert m.score < 0.1
-    assert m.paraphrase_distance == 1.0
+    assert m.paraphrase_distance > 0.8
 
 
 def test_single_shared_sentence_is_not_a_link() -> None:
@@ -203,6 +205,7 @@ def test_match_toward_swaps_directed_fields() -> None:
     assert (t.containment_ab, t.containment_ba) == (m.containment_ba, m.containment_ab)
     assert (t.reuse_ab, t.reuse_ba) == (m.reuse_ba, m.reuse_ab)
     assert [(x.a_index, x.b_index) for x in t.alignments] == [(x.b_index, x.a_index) for x in m.alignments]
+    assert [x.distance for x in t.alignments] == [x.distance for x in m.alignments]
     assert (t.verbatim_ab, t.verbatim_ba) == (m.verbatim_ba, m.verbatim_ab)
     assert m.toward("d0") is m
 
@@ -299,3 +302,50 @@ def test_sharing_only_keeps_exactly_the_matches_that_share_text() -> None:
     sharing = [m for m in every if m.linked or m.reused]
     assert len(sharing) >= 4 and len(sharing) < len(every)
     assert verify_pairs(features, pairs, VerifyConfig(), sharing_only=True) == sharing
+
+
+# --- paraphrase distance ---------------------------------------------------------
+
+
+def test_stem_grams_are_unit_rows_of_marked_trigrams() -> None:
+    grams = stem_grams(["acquir", "acquisit", "dock", "x"], width=5)
+    assert grams.shape == (5, 1 << 20)
+    assert np.diff(grams.indptr).tolist() == [6, 8, 4, 1, 0]  # "<ac" ... "ir>"; "<x>"; the unused fifth row
+    norms = np.sqrt(np.asarray(grams.multiply(grams).sum(axis=1)).ravel())
+    assert norms[:4] == pytest.approx([1.0] * 4)
+    shared = float(grams[0].multiply(grams[1]).sum())
+    assert shared == pytest.approx(4 / np.sqrt(6 * 8), rel=1e-5)  # <ac acq cqu qui
+    assert float(grams[0].multiply(grams[2]).sum()) == 0.0
+    assert stem_grams([], width=2).shape == (2, 1 << 20)
+
+
+def test_paraphrase_distance_is_graded() -> None:
+    lines = STORY.strip().split("\n")
+    light = lines[1].replace("said", "stated").replace("members", "affiliates")
+    heavy = "About 4,200 affiliates had joined the stoppage, which has no end date, the maritime union stated."
+    features = features_of(prepared(lines[1], lines[1], light, heavy, LIBRARY.split("\n")[0]), load_background())
+    rows = np.array([0, 0, 0, 0])
+    distance = paraphrase_distances(features.documents, features.grams, rows, np.array([1, 2, 3, 4]), 0.5)
+    assert distance[0] == pytest.approx(0.0, abs=1e-6)
+    assert 0.0 < distance[1] < distance[2] < distance[3]
+    assert distance[3] > 0.8
+    stems_only = paraphrase_distances(features.documents, features.grams, rows, np.array([1, 2, 3, 4]), 1.0)
+    cosine = np.array([features.documents[0].multiply(features.documents[k]).sum() for k in (1, 2, 3, 4)])
+    assert stems_only == pytest.approx(1.0 - cosine, abs=1e-6)
+
+
+def test_every_pair_and_aligned_passage_has_a_paraphrase_distance() -> None:
+    lines = STORY.strip().split("\n")
+    reworded = "\n".join(lines[:2] + [lines[3].replace("demanding", "seeking"), lines[4]])
+    a, b, m = verified(STORY, reworded)
+    assert m.linked and 0.0 < m.paraphrase_distance < 0.5
+    by_index = {x.a_index: x for x in m.alignments}
+    assert by_index[0].distance == pytest.approx(0.0, abs=1e-6)
+    assert 0.0 < by_index[3].distance < 0.5
+    scores, match = measured(STORY, LIBRARY)
+    assert not scores.may_share and scores.cell_distances is None
+    assert match.paraphrase_distance == pytest.approx(scores.distance)
+    # Pairs that cannot share text are skipped when only sharing ones are asked for; the others keep their distance.
+    features = features_of(prepared(STORY, COPY, LIBRARY), load_background())
+    every = verify_pairs(features, [(0, 1), (0, 2)], VerifyConfig())
+    assert verify_pairs(features, [(0, 1), (0, 2)], VerifyConfig(), sharing_only=True) == every[:1]
