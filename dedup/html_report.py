@@ -275,7 +275,7 @@ _STYLE = {
 def _svg(fig: Any) -> str:
     """A figure as SVG markup to inline, without its XML prolog (the page's CSS lets it shrink to fit)."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
 
