@@ -18,8 +18,9 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from importlib import resources
+from itertools import groupby
 from typing import Any
 
 from dedup.normalize import is_content
@@ -133,24 +134,26 @@ def highlight(text: str, other: str) -> tuple[Segment, ...]:
     shared "the" or "of" alone stays plain; spaces and punctuation between two
     shared words join their run, so that a copied phrase is one mark.
     """
-    theirs = [w.lower() for w in _WORD.findall(other)]
+    theirs = _WORD.findall(other.lower())
     words, pairs = set(theirs), set(zip(theirs, theirs[1:]))
     tokens = _TOKENS.findall(text)
-    mine = [(i, t.lower()) for i, t in enumerate(tokens) if _WORD.fullmatch(t)]
-    flags: list[bool | None] = [None] * len(tokens)
-    for k, (i, word) in enumerate(mine):
-        paired = (k > 0 and (mine[k - 1][1], word) in pairs) or (k + 1 < len(mine) and (word, mine[k + 1][1]) in pairs)
-        flags[i] = word in words and (is_content(word) or paired)
-    for i, flag in enumerate(flags):
-        if flag is None:
-            flags[i] = 0 < i < len(flags) - 1 and bool(flags[i - 1]) and bool(flags[i + 1])
-    segments: list[Segment] = []
-    for token, flag in zip(tokens, flags):
-        if segments and segments[-1].shared == flag:
-            segments[-1] = Segment(segments[-1].text + token, bool(flag))
-        else:
-            segments.append(Segment(token, bool(flag)))
-    return tuple(segments)
+    lower = [t.lower() if t[0].isalnum() or t[0] == "_" else None for t in tokens]
+    mine = [w for w in lower if w is not None]
+    shared = [
+        w in words and (is_content(w) or (k > 0 and (mine[k - 1], w) in pairs)
+                        or (k + 1 < len(mine) and (w, mine[k + 1]) in pairs))
+        for k, w in enumerate(mine)
+    ]
+    flags: list[bool] = []
+    k = 0
+    for i, w in enumerate(lower):
+        if w is not None:
+            flags.append(shared[k])
+            k += 1
+        else:  # glue between two shared words is part of their run
+            flags.append(0 < k < len(mine) and shared[k - 1] and shared[k])
+    return tuple(Segment("".join(t for _, t in run), flag)
+                 for flag, run in groupby(zip(flags, tokens), key=lambda ft: ft[0]))
 
 
 def passage_pairs(match: Match | None, copy: str) -> tuple[PassagePair, ...]:
@@ -346,32 +349,41 @@ def _heatmap(plt: Any, analytics: Analytics) -> str:
     return svg
 
 
-def reuse_by_day(verdicts: Sequence[Verdict], infos: Mapping[str, DocInfo]) -> dict[str, Counter[str]]:
-    """Dated documents per day (UTC), counted by label, days in order."""
-    days: dict[str, Counter[str]] = {}
-    for v in verdicts:
-        when = parse_time(infos[v.id].published)
-        if when is not None:
-            days.setdefault(when.date().isoformat(), Counter())[v.label.value] += 1
-    return dict(sorted(days.items()))
+# Up to this many days from the first dated document to the last, reuse over time is counted per day, beyond per week.
+DAILY_SPAN = 92
+
+
+def reuse_by_period(verdicts: Sequence[Verdict], infos: Mapping[str, DocInfo]) -> tuple[str, dict[str, Counter[str]]]:
+    """Dated documents counted by label per day (UTC), or per week (from Monday) over a long span; periods in order."""
+    dated = [(when.astimezone(timezone.utc).date(), v.label.value) for v in verdicts if (when := parse_time(infos[v.id].published)) is not None]
+    if not dated:
+        return "day", {}
+    days = [d for d, _ in dated]
+    unit = "day" if (max(days) - min(days)).days <= DAILY_SPAN else "week"
+    periods: dict[str, Counter[str]] = {}
+    for day, label in dated:
+        start = day if unit == "day" else day - timedelta(days=day.weekday())
+        periods.setdefault(start.isoformat(), Counter())[label] += 1
+    return unit, dict(sorted(periods.items()))
 
 
 def _time_chart(plt: Any, verdicts: Sequence[Verdict], infos: Mapping[str, DocInfo]) -> str:
-    days = reuse_by_day(verdicts, infos)
-    if not days:
+    unit, periods = reuse_by_period(verdicts, infos)
+    if not periods:
         return ""
     import matplotlib.dates as mdates
 
-    x = [datetime.fromisoformat(d) for d in days]
+    x = [datetime.fromisoformat(d) for d in periods]
     fig, ax = plt.subplots(figsize=(8, 2.8))
     bottom = [0] * len(x)
     for label in (Label.ORIGINAL, Label.SYNDICATED, Label.REWRITE):
-        values = [days[d][label.value] for d in days]
-        ax.bar(x, values, bottom=bottom, color=COLORS[label], label=label.value, width=0.9)
+        values = [periods[d][label.value] for d in periods]
+        ax.bar(x, values, bottom=bottom, color=COLORS[label], label=label.value, width=0.9 if unit == "day" else 6,
+               align="edge" if unit == "week" else "center")
         bottom = [a + b for a, b in zip(bottom, values)]
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-    ax.set_ylabel("articles per day")
+    ax.set_ylabel(f"articles per {unit}")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, fontsize=9, ncols=3)
     svg = _svg(fig)
     plt.close(fig)
@@ -393,6 +405,7 @@ def _environment() -> Any:
     env.filters["pct"] = lambda share: "-" if share is None else f"{100 * share:.0f}%"
     env.filters["lag"] = lag_text
     env.filters["num"] = "{:,}".format
+    env.filters["when"] = when_text
     return env
 
 
@@ -407,6 +420,15 @@ def lag_text(hours: float | None) -> str:
     if size < 48:
         return f"{sign}{size:.1f} h"
     return f"{sign}{size / 24:.1f} d"
+
+
+def when_text(value: str | None) -> str:
+    """A ``published`` value for reading: date and minutes when it parses (``2024-08-06 14:05``), else as given."""
+    when = parse_time(value)
+    if when is None:
+        return value or ""
+    text = when.strftime("%Y-%m-%d %H:%M")
+    return text.removesuffix(" 00:00") if len(value.strip()) == 10 else text
 
 
 def render_html(report: Report) -> str:

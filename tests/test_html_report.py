@@ -171,3 +171,22 @@ def test_cli_report_writes_the_page(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<title>Seeds &lt;b&gt;</title>" in page
     assert CliRunner().invoke(main, ["report", str(SEEDS)]).exit_code == 2
+
+
+def test_reuse_over_time_by_day_then_by_week() -> None:
+    from dedup.html_report import reuse_by_period
+    from dedup.outlets import DocInfo
+    from dedup.records import Label, Verdict
+
+    def run(dates: list[str | None]):
+        infos = {str(i): DocInfo(str(i), "O", None, None, d, 10) for i, d in enumerate(dates)}
+        verdicts = [Verdict(str(i), "0", Label.ORIGINAL if i == 0 else Label.SYNDICATED, None if i == 0 else "0", None)
+                    for i in range(len(dates))]
+        return reuse_by_period(verdicts, infos)
+
+    unit, periods = run(["2024-08-06T23:30:00-02:00", "2024-08-07T09:00:00Z", "2024-08-09", None, "bad"])
+    assert unit == "day" and {d: dict(c) for d, c in periods.items()} == {
+        "2024-08-07": {"original": 1, "syndicated": 1}, "2024-08-09": {"syndicated": 1}}
+    unit, periods = run(["2024-01-03", "2024-01-07", "2024-06-01"])
+    assert unit == "week" and list(periods) == ["2024-01-01", "2024-05-27"]
+    assert run([None]) == ("day", {})
