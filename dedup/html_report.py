@@ -35,7 +35,7 @@ CHART_OUTLETS = 20
 HEATMAP_OUTLETS = 15
 COLORS = {Label.ORIGINAL: "#3b6ea5", Label.SYNDICATED: "#c8553d", Label.REWRITE: "#7a5195"}
 _WORD = re.compile(r"\w+")
-_TOKENS = re.compile(r"\w+|\W+")
+_TOKENS = re.compile(r"(\w+)|\W+")
 
 
 class MissingExtra(ImportError):
@@ -70,10 +70,8 @@ class MemberView:
     published: str | None
     label: str
     score: float | None
-    reuse: float | None
     source: str | None
     source_outlet: str | None
-    source_title: str | None
     lag_hours: float | None
     at: float | None
     passages: tuple[PassagePair, ...]
@@ -136,8 +134,9 @@ def highlight(text: str, other: str) -> tuple[Segment, ...]:
     """
     theirs = _WORD.findall(other.lower())
     words, pairs = set(theirs), set(zip(theirs, theirs[1:]))
-    tokens = _TOKENS.findall(text)
-    lower = [t.lower() if t[0].isalnum() or t[0] == "_" else None for t in tokens]
+    found = [(m.group(), m.group(1)) for m in _TOKENS.finditer(text)]
+    tokens = [t for t, _ in found]
+    lower = [w.lower() if w else None for _, w in found]
     mine = [w for w in lower if w is not None]
     shared = [
         w in words and (is_content(w) or (k > 0 and (mine[k - 1], w) in pairs)
@@ -187,11 +186,15 @@ def _member(v: Verdict, info: DocInfo, source: DocInfo | None, start: datetime |
     passages = passage_pairs(match, v.id) if v.source else ()
     return MemberView(
         id=v.id, title=info.title, outlet=info.outlet, link=safe_link(info.url), published=info.published,
-        label=v.label.value, score=v.score, reuse=v.reuse, source=v.source,
-        source_outlet=source.outlet if source else None, source_title=source.title if source else None,
+        label=v.label.value, score=v.score, source=v.source, source_outlet=source.outlet if source else None,
         lag_hours=lag_hours(source, info) if source else None, at=at, passages=passages,
         passage_count=v.passages,
     )
+
+
+def _in_time(when: datetime | None, doc_id: str) -> tuple[bool, float, str]:
+    """A sort key: dated documents by time, then undated ones, ties by id."""
+    return (when is None, when.timestamp() if when else 0.0, doc_id)
 
 
 def cluster_views(result: Result, infos: Mapping[str, DocInfo]) -> tuple[ClusterView, ...]:
@@ -207,8 +210,7 @@ def cluster_views(result: Result, infos: Mapping[str, DocInfo]) -> tuple[Cluster
         start = min(times) if times else None
         span = (max(times) - start).total_seconds() / 3600 if times else None
         original, rest = members[0], members[1:]
-        rest.sort(key=lambda v: (parse_time(infos[v.id].published) is None, parse_time(infos[v.id].published)
-                                 or start or datetime.min, v.id))
+        rest.sort(key=lambda v: _in_time(parse_time(infos[v.id].published), v.id))
         shown = [
             _member(v, infos[v.id], infos.get(v.source) if v.source else None, start, span,
                     pairs.get(frozenset((v.id, v.source))) if v.source else None)

@@ -69,13 +69,13 @@ def test_seeds_report_in_chromium(browser, tmp_path: Path) -> None:
     assert width <= 1280, "nothing overflows the window"
 
     page.fill("#q", "no such story anywhere")
-    expect(page.locator("#status")).to_have_text("0 of 1 stories")
+    expect(page.locator("#status")).to_have_text("0 of 1 story")
     assert not clusters.first.is_visible() and page.locator("#none").is_visible()
     page.fill("#q", "putin iran")
-    expect(page.locator("#status")).to_have_text("1 stories")
+    expect(page.locator("#status")).to_have_text("1 story")
     assert clusters.first.is_visible()
     page.select_option("#label", "syndicated")
-    assert page.locator("#status").inner_text() == "0 of 1 stories"
+    assert page.locator("#status").inner_text() == "0 of 1 story"
     page.select_option("#label", "rewrite")
     assert clusters.first.is_visible()
     page.click("#collapse")
@@ -104,6 +104,6 @@ def test_hostile_text_stays_text_in_chromium(browser, tmp_path: Path) -> None:
     quoted = page.locator(".pair blockquote").filter(has_text="Officials quoted")
     assert quoted.count() == 2 and bad.replace("  ", " ") in quoted.first.inner_text()
     page.fill("#q", "<script>")
-    expect(page.locator("#status")).to_have_text("1 stories")
+    expect(page.locator("#status")).to_have_text("1 story")
     page.screenshot(path=str(tmp_path / "hostile.png"))
     assert seen == []

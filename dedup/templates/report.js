@@ -20,7 +20,8 @@
       card.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    status.textContent = shown === cards.length ? cards.length + " stories" : shown + " of " + cards.length + " stories";
+    var total = cards.length.toLocaleString("en-US") + (cards.length === 1 ? " story" : " stories");
+    status.textContent = shown === cards.length ? total : shown + " of " + total;
     none.hidden = shown !== 0;
   }
   function later() { clearTimeout(timer); timer = setTimeout(apply, 120); }
