@@ -174,7 +174,8 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-def _is_content(word: str) -> bool:
+def is_content(word: str) -> bool:
+    """Whether a lower-cased word is a content word (not a stop word, longer than a letter)."""
     return word not in _STOP and len(word) > 1
 
 
@@ -186,7 +187,7 @@ def _word(token: str) -> tuple[str, str, bool, bool, bool]:
     capital, stem is a number).
     """
     lower = token.lower()
-    stemmed = stem(lower) if _is_content(lower) else ""
+    stemmed = stem(lower) if is_content(lower) else ""
     number = bool(stemmed) and not any(c.isalpha() for c in stemmed)
     return lower, stemmed, any(c.isdigit() for c in token), token[0].isupper(), number
 
