@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import COPY, INDEPENDENT, NEWS_CORPUS, REWRITE, UNRELATED, WIRE
 
-from dedup.cli import StageBar, main, stage_times
+from dedup.cli import main, stage_times
 from dedup.records import Document
+from dedup.report import alignment_record, match_scores
 
 EXPECTED = {
     WIRE: ("original", None),
@@ -62,7 +63,7 @@ def test_cluster_jsonl(tmp_path: Path) -> None:
     # then the seconds of the whole run and of each stage, which add up to it.
     assert result.stderr.startswith("dedup: 5 documents, ") and result.stderr.count("\n") == 1
     summary, times = result.stderr.rstrip("\n").split("; ")
-    assert summary.endswith(", 3 links, 1 clusters")
+    assert summary.endswith(", 3 links, 1 cluster")
     total, stages = times.split(" s: ")
     named = [re.fullmatch(r"(\w+) (\d+\.\d\d)", item) for item in stages.split(", ")]
     assert all(named), stages
@@ -84,11 +85,16 @@ def test_cluster_table_is_default() -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout == run("cluster", str(NEWS_CORPUS), "--format", "table").stdout
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:3] == ["id", "cluster", "label"]
-    rows = {line.split()[0]: line.split() for line in lines[1:6]}
-    assert rows[COPY][1:4] == [WIRE, "syndicated", WIRE]
-    assert rows[REWRITE][1:4] == [WIRE, "rewrite", WIRE]
-    assert rows[WIRE][1:4] == [WIRE, "original", "-"]
+    assert lines[0].split() == ["#", "label", "score", "reuse", "outlet", "title", "id"]
+    # The cluster: its original first, then its copy and its rewrite, each with outlet and title.
+    rows = [line.split() for line in lines[2:5]]
+    assert [(r[0], r[1], r[-1]) for r in rows[:1]] == [("1", "original", WIRE)]
+    assert [(r[0], r[-1]) for r in rows[1:]] == [("syndicated", COPY), ("rewrite", REWRITE)]
+    assert "Meridian News" in lines[2] and "Coastal Herald" in lines[3] and "Ships stranded" in lines[4]
+    # The two documents alone are counted, not listed; a legend; the closing count.
+    assert INDEPENDENT not in result.stdout and UNRELATED not in result.stdout
+    assert "2 documents alone (no shared origin found) not listed; --all lists them." in lines
+    assert any(line.startswith("score: ") for line in lines)
     assert lines[-1] == "5 documents, 1 cluster of shared origin, 2 unlinked"
 
 
@@ -224,7 +230,7 @@ def test_output_into_a_missing_directory_fails_before_any_work(tmp_path: Path) -
 def test_compare_two_files(tmp_path: Path, news_by_id: dict[str, Document]) -> None:
     a = write_txt(tmp_path, news_by_id[REWRITE])
     b = write_txt(tmp_path, news_by_id[WIRE])
-    result = run("compare", a, b)
+    result = run("compare", a, b, "-f", "json")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert (report["a"], report["b"]) == (REWRITE, WIRE)
@@ -232,13 +238,13 @@ def test_compare_two_files(tmp_path: Path, news_by_id: dict[str, Document]) -> N
     assert report["scores"]["linked"] is True
     assert report["scores"]["reused_passages"] == len(report["alignments"]) >= 2
     for al in report["alignments"]:
-        assert set(al) == {"a_index", "b_index", "score", "a", "b", "shared_phrases"}
+        assert set(al) == {"a_index", "b_index", "score", "paraphrase_distance", "a", "b", "shared_phrases"}
         assert 0.0 < al["score"] <= 1.0
     assert any("37 vessels" in al["a"] and "37 vessels" in al["b"] for al in report["alignments"])
 
 
 def test_compare_copy_is_syndicated(tmp_path: Path, news_by_id: dict[str, Document]) -> None:
-    result = run("compare", write_txt(tmp_path, news_by_id[COPY]), write_txt(tmp_path, news_by_id[WIRE]))
+    result = run("compare", write_txt(tmp_path, news_by_id[COPY]), write_txt(tmp_path, news_by_id[WIRE]), "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["verdict"]["label"] == "syndicated"
 
@@ -246,14 +252,14 @@ def test_compare_copy_is_syndicated(tmp_path: Path, news_by_id: dict[str, Docume
 def test_compare_independent(tmp_path: Path, news_by_id: dict[str, Document]) -> None:
     a = write_txt(tmp_path, news_by_id[WIRE])
     b = write_txt(tmp_path, news_by_id[UNRELATED])
-    report = json.loads(run("compare", a, b).stdout)
+    report = json.loads(run("compare", a, b, "-f", "json").stdout)
     assert report["verdict"] == {"label": "independent", "original": None, "derived": None}
     assert report["alignments"] == []
     assert report["scores"]["linked"] is False
 
 
 def test_compare_needs_two_files() -> None:
-    result = run("compare", str(NEWS_CORPUS))
+    result = run("compare", str(NEWS_CORPUS), str(NEWS_CORPUS), str(NEWS_CORPUS))
     assert result.exit_code == 2
     assert "exactly two files" in result.stderr
     assert "Traceback" not in result.output
@@ -295,12 +301,111 @@ def test_compare_pairs_bad_record(tmp_path: Path) -> None:
     assert_input_error(run("compare", "--pairs", str(pairs)), f"{pairs}:1:", "'b'")
 
 
-def test_compare_pairs_and_files_conflict(tmp_path: Path) -> None:
+def test_compare_text_pairs_after_a_corpus_are_taken_for_ids_and_refused_naming_the_line(tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.jsonl"
-    pairs.write_text('{"id": "x", "a": "one text", "b": "another"}\n', encoding="utf-8")
-    result = run("compare", "--pairs", str(pairs), str(NEWS_CORPUS))
+    pairs.write_text(f'{{"a": "{WIRE}", "b": "{COPY}"}}\n{{"id": "x", "a": "one text", "b": "another"}}\n',
+                     encoding="utf-8")
+    result = run("compare", str(NEWS_CORPUS), "--pairs", str(pairs))
+    assert_input_error(result, f"{pairs}:2:", "unknown id 'one text'")
+
+
+def test_compare_corpus_pairs_of_ids_from_csv(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(f"a,b\n{COPY},{WIRE}\n{UNRELATED},{WIRE}\n", encoding="utf-8")
+    result = run("compare", str(NEWS_CORPUS), "--pairs", str(pairs))
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["a"], r["b"], r["label"]) for r in rows] == [(COPY, WIRE, "syndicated"), (UNRELATED, WIRE, "independent")]
+    assert rows[0]["original"] == WIRE and rows[0]["linked"] and not rows[1]["linked"]
+    # The scores are those of compare CORPUS ID ID.
+    single = json.loads(run("compare", str(NEWS_CORPUS), COPY, WIRE, "-f", "json").stdout)["scores"]
+    assert {k: rows[0][k] for k in single} == single
+
+
+def test_compare_corpus_pairs_unknown_id_names_the_line(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(f"id,a,b\np1,{COPY},{WIRE}\np2,{REWRITE},nobody\n", encoding="utf-8")
+    result = run("compare", str(NEWS_CORPUS), "--pairs", str(pairs))
+    assert_input_error(result, f"{pairs}:3:", "unknown id 'nobody'")
+
+
+def test_compare_pairs_of_file_names_says_so_instead_of_scoring_them(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"id": "p", "a": "seeds/001_0087a9b7e7beb3af.txt", "b": "seeds/004_e66f8c3f7bab36c1.txt"}\n',
+                     encoding="utf-8")
+    result = run("compare", "--pairs", str(pairs))
+    assert_input_error(result, f"{pairs}:1:", "field 'a' is a file name", "not a text", "dedup compare CORPUS --pairs")
+
+
+def test_compare_pairs_help_documents_the_fields() -> None:
+    text = " ".join(run("compare", "--help").stdout.split())
+    assert "fields id, a, b with a and b the two texts themselves (not file names)" in text
+    assert "After a CORPUS: fields a and b are ids" in text
+
+
+# --- compare CORPUS ID ID ---------------------------------------------------------
+
+
+def test_compare_ids_of_a_corpus_shows_their_evidence_as_json() -> None:
+    result = run("compare", str(NEWS_CORPUS), REWRITE, WIRE, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["a"], report["b"]) == (REWRITE, WIRE)
+    assert report["verdict"] == {"label": "rewrite", "original": WIRE, "derived": REWRITE}
+    assert report["scores"]["linked"] and len(report["alignments"]) == report["scores"]["reused_passages"] >= 2
+
+
+def test_compare_ids_scores_equal_the_cluster_runs(news_docs: list[Document]) -> None:
+    """The pair is scored with the corpus' statistics: the very match a clustering run of that corpus found."""
+    from dedup.pipeline import cluster_documents
+
+    found = {frozenset((m.a, m.b)): m for m in cluster_documents(news_docs).matches}
+    for a, b in [(REWRITE, WIRE), (COPY, WIRE)]:
+        report = json.loads(run("compare", str(NEWS_CORPUS), a, b, "-f", "json").stdout)
+        expected = found[frozenset((a, b))].toward(a)
+        assert report["scores"] == match_scores(expected)
+        assert report["alignments"] == [alignment_record(x) for x in expected.alignments]
+
+
+def test_compare_ids_text_form_is_side_by_side_with_words_marked() -> None:
+    result = run("compare", str(NEWS_CORPUS), REWRITE, WIRE)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    lines = out.splitlines()
+    assert lines[0].startswith(f"A  {REWRITE}  Velm Gazette") and lines[1].startswith(f"B  {WIRE}  Meridian")
+    assert f"rewrite: {REWRITE} is a rewrite of {WIRE}" in out
+    for name in ("containment", "reuse", "verbatim", "jaccard", "cosine", "paraphrase"):
+        assert re.search(rf"^{name} |  {name} ", out, re.M), name
+    header = next(line for line in lines if line.split() == ["A", "B", "distance"])
+    assert header.index("B") > 40  # the two passages side by side
+    assert "[" in out and "]" in out and "Marked: runs of words both passages keep" in out
+    shared = [line for line in lines if "shared: " in line]
+    assert shared and not re.search(r"shared: .*\b(?:offici|compani|stran)\b", " ".join(shared))
+    assert "\x1b[" not in out  # plain text without a terminal
+
+
+def test_compare_independent_text_form() -> None:
+    out = run("compare", str(NEWS_CORPUS), UNRELATED, WIRE).stdout
+    assert "independent: neither derives from the other" in out and "No reused passages." in out
+
+
+def test_compare_unknown_id_is_an_error_naming_the_corpus() -> None:
+    assert_input_error(run("compare", str(NEWS_CORPUS), WIRE, "nobody"), str(NEWS_CORPUS), "unknown id 'nobody'")
+
+
+def test_compare_a_file_of_several_documents_lists_its_ids_and_how_to_pick_two() -> None:
+    result = run("compare", str(NEWS_CORPUS))
     assert result.exit_code == 2
-    assert "not both" in result.stderr
+    assert f"holds 5 documents ({WIRE}, {COPY}," in result.stderr
+    assert f"dedup compare {NEWS_CORPUS} ID_A ID_B" in result.stderr
+
+
+def test_compare_output_file_format_from_its_name(tmp_path: Path, news_by_id: dict[str, Document]) -> None:
+    out = tmp_path / "evidence.json"
+    result = run("compare", str(NEWS_CORPUS), COPY, WIRE, "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["verdict"]["label"] == "syndicated"
+    assert "writing json (from the name evidence.json" in result.stderr
 
 
 # --- help ---------------------------------------------------------------------------
@@ -372,17 +477,6 @@ def test_stage_times_name_every_seconds_stat_in_order() -> None:
     stats = {"documents": 9, "seconds_read": 0.25, "links": 2, "seconds_prepare": 8.1, "seconds_verify_all": 2.456}
     assert stage_times(stats) == "; 10.81 s: read 0.25, prepare 8.10, verify_all 2.46"
     assert stage_times({"documents": 9, "links": 2}) == ""
-
-
-def test_stage_bar_redraws_in_place_and_ends_with_a_line() -> None:
-    out = io.StringIO()
-    bar = StageBar(out)
-    bar.advance("verifying", 5, 10)
-    bar.finished("verified 10 pairs")
-    bar.finished("labelled 3 documents")
-    text = out.getvalue()
-    assert text.startswith("\rdedup: verifying [" + "#" * 15 + "." * 15 + "] 5/10")
-    assert text.endswith("\r\x1b[Kdedup: verified 10 pairs\ndedup: labelled 3 documents\n")
 
 
 def test_start_up_imports_neither_scikit_learn_nor_datasketch() -> None:

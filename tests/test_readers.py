@@ -475,7 +475,7 @@ def test_html_without_the_extra_says_what_to_install(tmp_path: Path, monkeypatch
     monkeypatch.setitem(sys.modules, "dedup.html", None)
     err = read_error([str(path)])
     assert err.where == str(path)
-    assert "pip install 'dedup[html]'" in err.message
+    assert "pip install -e '.[html]'" in err.message
 
 
 def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -485,7 +485,7 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, monkeypatc
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     err = read_error([str(path)])
     assert err.where == str(path)
-    assert "pip install 'dedup[parquet]'" in err.message
+    assert "pip install -e '.[parquet]'" in err.message
 
 
 # --- parquet -------------------------------------------------------------------------
@@ -555,7 +555,7 @@ def test_parquet_missing_text_column(pq: Any, tmp_path: Path) -> None:
     path = write_parquet(pq, tmp_path / "m.parquet", {"id": ["a"], "body": ["x"]})
     err = read_error([path])
     assert err.where == path
-    assert err.message == "no 'text' column (columns: id, body)"
+    assert err.message == "no 'text' column (columns: id, body; --text-field names another)"
 
 
 def test_not_a_parquet_file(tmp_path: Path, pq: Any) -> None:
