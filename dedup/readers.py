@@ -449,7 +449,7 @@ def read_id_pairs(path: str) -> list[IdPair]:
         a, b = (_as_str(record[key], key, where) for key in ("a", "b"))
         if not a or not b:
             raise InputError(where, f"pair record has an empty {'a' if not a else 'b'!r}")
-        pairs.append(IdPair(a, b, where, _as_str(record.get("id"), "id", where)))
+        pairs.append(IdPair(a, b, where, _as_str(record.get("id"), "id", where) or None))
     return pairs
 
 

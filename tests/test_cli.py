@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +18,8 @@ from click.testing import CliRunner, Result
 from conftest import COPY, INDEPENDENT, NEWS_CORPUS, REWRITE, UNRELATED, WIRE
 
 from dedup.cli import main, stage_times
-from dedup.records import Document
+from dedup.config import Config
+from dedup.records import Document, Match
 from dedup.report import alignment_record, match_scores
 
 EXPECTED = {
@@ -138,6 +142,205 @@ def test_cluster_all_empty_texts_does_not_crash(tmp_path: Path) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code == 0
     assert result.stdout == ""
+    assert "dedup: warning: no documents with text to cluster; the output is empty" in result.stderr
+
+
+def test_cluster_an_empty_file_warns_instead_of_a_silent_empty_table(tmp_path: Path) -> None:
+    corpus = tmp_path / "nothing.jsonl"
+    corpus.write_text("", encoding="utf-8")
+    result = run("cluster", str(corpus))
+    assert result.exit_code == 0
+    assert "dedup: warning: no documents with text to cluster" in result.stderr
+    assert result.stdout == "0 documents, 0 clusters of shared origin, 0 unlinked\n"
+
+
+def test_cluster_summary_counts_in_the_singular(tmp_path: Path) -> None:
+    corpus = tmp_path / "one.jsonl"
+    corpus.write_text(NEWS_CORPUS.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    summary = run("cluster", str(corpus), "-f", "jsonl").stderr
+    assert summary.startswith("dedup: 1 document, 0 candidate pairs, 0 links, 0 clusters; "), summary
+
+
+def test_cluster_all_lists_the_documents_alone_too() -> None:
+    result = run("cluster", str(NEWS_CORPUS), "--all", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert INDEPENDENT in result.stdout and UNRELATED in result.stdout and "--all lists them" not in result.stdout
+    assert "\x1b[" not in result.stdout  # plain text without a terminal
+
+
+# --- output files and formats -----------------------------------------------------
+
+
+def test_output_file_is_readable_by_others_under_the_umask(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    old = os.umask(0o022)
+    try:
+        result = run("cluster", str(NEWS_CORPUS), "-o", str(out), "-q")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("verdicts.csv", "csv"), ("verdicts.jsonl", "jsonl"),
+                                           ("verdicts.json", "json")])
+def test_output_format_from_the_extension_said_on_stderr(tmp_path: Path, name: str, fmt: str) -> None:
+    out = tmp_path / name
+    result = run("cluster", str(NEWS_CORPUS), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(f"dedup: writing {fmt} (from the name {name}; --format to choose another)\n")
+    assert out.read_text(encoding="utf-8") == run("cluster", str(NEWS_CORPUS), "-f", fmt, "-q").stdout
+
+
+def test_output_format_given_wins_over_the_extension(tmp_path: Path) -> None:
+    out = tmp_path / "verdicts.csv"
+    result = run("cluster", str(NEWS_CORPUS), "-o", str(out), "-f", "jsonl", "-q")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["id"] == WIRE
+
+
+def test_json_output_is_one_array_with_the_jsonl_fields() -> None:
+    records = json.loads(run("cluster", str(NEWS_CORPUS), "-f", "json", "-q").stdout)
+    lines = [json.loads(x) for x in run("cluster", str(NEWS_CORPUS), "-f", "jsonl", "-q").stdout.splitlines()]
+    assert records == lines and {r["id"]: (r["label"], r["source"]) for r in records} == EXPECTED
+
+
+def test_parquet_output(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "verdicts.parquet"
+    result = run("cluster", str(NEWS_CORPUS), "-o", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = pq.read_table(out).to_pylist()
+    lines = [json.loads(x) for x in run("cluster", str(NEWS_CORPUS), "-f", "jsonl", "-q").stdout.splitlines()]
+    assert rows == lines
+
+
+def test_parquet_to_standard_output_is_refused_before_any_work() -> None:
+    assert_input_error(run("cluster", str(NEWS_CORPUS), "-f", "parquet"), "give a file with -o")
+
+
+def test_jsonl_and_csv_output_contract_is_unchanged() -> None:
+    """The fields of the JSONL and CSV output, in their order, as before the table changed."""
+    fields = ["id", "cluster", "label", "source", "score", "reuse", "passages", "passage_links"]
+    for line in run("cluster", str(NEWS_CORPUS), "-f", "jsonl", "-q").stdout.splitlines():
+        assert list(json.loads(line)) == fields
+    assert run("cluster", str(NEWS_CORPUS), "-f", "csv", "-q").stdout.splitlines()[0] == ",".join(fields)
+
+
+# --- reading options ---------------------------------------------------------------
+
+
+def renamed_csv(tmp_path: Path) -> Path:
+    """The fixture corpus as a CSV whose columns have other names."""
+    path = tmp_path / "renamed.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["guid", "body", "headline", "source", "date"])
+        for line in NEWS_CORPUS.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            writer.writerow([r["id"], r["text"], r.get("title", ""), r.get("outlet", ""), r.get("published", "")])
+    return path
+
+
+def test_field_mapping_reads_columns_of_other_names(tmp_path: Path) -> None:
+    path = renamed_csv(tmp_path)
+    mapping = ["--id-field", "guid", "--text-field", "body", "--title-field", "headline", "--outlet-field", "source",
+               "--date-field", "date"]
+    result = run("cluster", str(path), *mapping, "-f", "jsonl", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == run("cluster", str(NEWS_CORPUS), "-f", "jsonl", "-q").stdout
+    table = run("cluster", str(path), *mapping, "-q").stdout
+    assert "Meridian News" in table and "Ships stranded" in table
+
+
+def test_without_the_mapping_the_error_names_the_flag(tmp_path: Path) -> None:
+    result = run("cluster", str(renamed_csv(tmp_path)))
+    assert_input_error(result, "no header row", "--id-field names another")
+
+
+def test_make_ids_for_records_without_usable_ids(tmp_path: Path) -> None:
+    records = [json.loads(line) for line in NEWS_CORPUS.read_text(encoding="utf-8").splitlines()]
+    labels = [EXPECTED[r["id"]][0] for r in records]
+    for r in records[1:]:
+        r["id"] = "empty"  # one placeholder for four different articles, as in BASIL
+    records[1]["url"] = "https://herald.example/port-strike"
+    corpus = tmp_path / "placeholders.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert_input_error(run("cluster", str(corpus)), "duplicate id 'empty'")
+    result = run("cluster", str(corpus), "--make-ids", "-f", "jsonl", "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 5 and len({r["id"] for r in rows}) == 5
+    assert rows[1]["id"] == hashlib.sha1(b"https://herald.example/port-strike").hexdigest()[:16]
+    assert rows[2]["id"] == hashlib.sha1(records[2]["text"].encode()).hexdigest()[:16]
+    assert [r["label"] for r in rows] == labels
+    assert run("cluster", str(corpus), "--make-ids", "-f", "jsonl", "-q").stdout == result.stdout  # stable
+
+
+def test_the_extra_hint_matches_the_readme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<p>text</p>", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "dedup.html", None)
+    assert_input_error(run("cluster", str(page)), "pip install -e '.[html]'")
+    assert "pip install -e '.[html" in (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+# --- tuning ----------------------------------------------------------------------
+
+
+def test_config_show_prints_the_defaults_as_toml_that_config_reads(tmp_path: Path) -> None:
+    result = run("config", "--show")
+    assert result.exit_code == 0, result.stderr
+    assert load_config_text(result.stdout) == Config()
+    assert "[verify]" in result.stdout and "syndication_containment = 0.5" in result.stdout
+    path = tmp_path / "dedup.toml"
+    path.write_text(result.stdout, encoding="utf-8")
+    same = run("cluster", str(NEWS_CORPUS), "--config", str(path), "-f", "jsonl", "-q")
+    assert same.stdout == run("cluster", str(NEWS_CORPUS), "-f", "jsonl", "-q").stdout
+
+
+def load_config_text(text: str) -> Config:
+    import tomllib
+
+    from dedup.settings import with_settings
+
+    return with_settings(Config(), tomllib.loads(text), "test")
+
+
+def test_config_file_and_flags_reach_the_stages(tmp_path: Path) -> None:
+    path = tmp_path / "strict.toml"
+    path.write_text("[verify]\nmin_reused = 1000\nsyndication_containment = 0.3\n", encoding="utf-8")
+    loose = {json.loads(x)["id"]: json.loads(x)["label"]
+             for x in run("cluster", str(NEWS_CORPUS), "--config", str(path), "-f", "jsonl", "-q").stdout.splitlines()}
+    assert loose[COPY] == "syndicated"
+    # The flag wins over the file: at 0.99 containment the copy (0.97) is no longer linked.
+    strict = run("cluster", str(NEWS_CORPUS), "--config", str(path), "--link-threshold", "0.99", "-f", "jsonl", "-q")
+    assert strict.exit_code == 0, strict.stderr
+    assert {json.loads(x)["label"] for x in strict.stdout.splitlines()} == {"original"}
+    shown = run("config", "--show", "--config", str(path), "--shingle-size", "4", "--permutations", "64").stdout
+    assert "min_reused = 1000" in shown and "doc_shingle = 4" in shown and "num_perm = 64" in shown
+    other = run("cluster", str(NEWS_CORPUS), "--shingle-size", "4", "--permutations", "64", "-f", "jsonl", "-q")
+    assert other.exit_code == 0 and len(other.stdout.splitlines()) == 5
+
+
+@pytest.mark.parametrize(("text", "fragments"), [
+    ("[verify]\nlink_threshold = 0.5\n", ["[verify] has no key 'link_threshold'", "valid keys: align_threshold,",
+                                           "syndication_containment"]),
+    ("[cluster]\nx = 1\n", ["unknown table [cluster]", "valid tables: normalize, signature, candidates, verify, label"]),
+    ("[signature]\nnum_perm = 'many'\n", ["[signature] num_perm must be int"]),
+    ("[verify\n", ["not valid TOML"]),
+])
+def test_config_file_refuses_what_it_does_not_know(tmp_path: Path, text: str, fragments: list[str]) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    assert_input_error(run("cluster", str(NEWS_CORPUS), "--config", str(path)), str(path), *fragments)
+
+
+def test_readme_documents_compare_label_and_fields() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Reading the results", 1)[1].split("\n## ", 1)[0]
+    for name in ["independent", *match_scores(Match("a", "b", 0, 0, 0, 0, 0, 0, 0, 0, False))]:
+        assert f"`{name}`" in section, name
 
 
 # --- bad input -------------------------------------------------------------------
