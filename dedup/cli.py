@@ -5,27 +5,127 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import wraps
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from dedup.allocator import release_freed_arrays
 from dedup.boilerplate import ChromeModel
-from dedup.cluster import label_corpus
 from dedup.config import Config
 from dedup.errors import InputError
 from dedup.pipeline import (
     auto_workers,
     cluster_documents,
     compare_documents,
+    compare_in_corpus,
+    Result,
+    judged,
     score_pairs,
 )
-from dedup.readers import describe_skipped, iter_corpus, read_corpus, read_pairs
 from dedup.outlets import OUTLET_WRITERS, DocInfo, outlet_analytics, recorded, write_flows_csv
-from dedup.pipeline import Result
-from dedup.report import WRITERS, alignment_record, atomic_output, match_scores
+from dedup.readers import Fields, IdPair, describe_skipped, iter_corpus, read_corpus, read_id_pairs, read_pairs
+from dedup.report import (
+    BINARY,
+    WRITERS,
+    Heading,
+    atomic_output,
+    check_output,
+    match_scores,
+    noting_headings,
+    output_format,
+    pair_record,
+    plural,
+    write_comparison,
+    write_verdicts,
+)
+from dedup.settings import config_toml, load_config, with_flags
+
+
+def output_options(formats: Sequence[str], default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-f/--format`` and ``-o/--output``, shared by the commands that write results (as ``fmt`` and ``output``)."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+            help="Write here (atomically) instead of standard output; a name ending in .jsonl, .json, .csv or "
+                 ".parquet picks that format unless -f says otherwise.")(command)
+        return click.option("-f", "--format", "fmt", type=click.Choice(formats), default=None,
+                            help=f"Output format [default: {default}, or from -o's extension].")(command)
+
+    return decorate
+
+
+def reading_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The field mapping of JSONL, CSV and Parquet records, passed on as one ``fields`` (``readers.Fields``)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, id_field: str, text_field: str, title_field: str, outlet_field: str, date_field: str,
+                make_ids: bool, **kwargs: Any) -> Any:
+        fields = Fields(id=id_field, text=text_field, title=title_field, outlet=outlet_field, published=date_field,
+                        make_ids=make_ids)
+        return command(*args, fields=fields, **kwargs)
+
+    for name, default, what in reversed([
+        ("id", "id", "the document id"), ("text", "text", "the article text"), ("title", "title", "the title"),
+        ("outlet", "outlet", "the outlet"), ("date", "published", "the publication date (ISO 8601)"),
+    ]):
+        wrapper = click.option(f"--{name}-field", default=default, show_default=True, metavar="NAME",
+                               help=f"Field (JSONL key, CSV or Parquet column) holding {what}.")(wrapper)
+    return click.option("--make-ids", is_flag=True,
+                        help="The records have no usable ids: give each one an id made from its url, else its "
+                             "text (a stable hash).")(wrapper)
+
+
+def tuning_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config FILE.toml`` and the flags users tune most, passed on as one ``config`` (flags win over the file)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, config_file: str | None, link_threshold: float | None, shingle_size: int | None,
+                permutations: int | None, **kwargs: Any) -> Any:
+        config = load_config(config_file) if config_file else Config()
+        config = with_flags(config, link_threshold=link_threshold, shingle_size=shingle_size,
+                            permutations=permutations)
+        return command(*args, config=config, **kwargs)
+
+    wrapper = click.option("--permutations", type=click.IntRange(min=8), default=None, metavar="N",
+                           help="MinHash permutations ([signature] num_perm, default 128).")(wrapper)
+    wrapper = click.option("--shingle-size", type=click.IntRange(min=1), default=None, metavar="N",
+                           help="Words per document shingle ([signature] doc_shingle, default 5).")(wrapper)
+    wrapper = click.option("--link-threshold", type=click.FloatRange(0.0, 1.0), default=None, metavar="X",
+                           help="Word 5-gram containment at which two documents are linked whatever their "
+                                "passages say ([verify] syndication_containment, default 0.5).")(wrapper)
+    return click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                        metavar="FILE.toml",
+                        help="Stage settings from a TOML file (dedup config --show prints every key).")(wrapper)
+
+
+def chrome_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--chrome FILE``: a saved chrome model, passed on loaded as ``chrome`` (None without the option)."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(command)
+        def wrapper(*args: Any, chrome_file: str | None, **kwargs: Any) -> Any:
+            chrome = ChromeModel.load(chrome_file) if chrome_file is not None else None
+            return command(*args, chrome=chrome, **kwargs)
+
+        return click.option("--chrome", "chrome_file", type=click.Path(dir_okay=False), default=None,
+                            metavar="FILE", help=help)(wrapper)
+
+    return decorate
+
+
+@contextmanager
+def written(
+    fmt: str, note: str | None, output: str | None, quiet: bool = False
+) -> Iterator[IO[Any]]:
+    """``-o``'s file (or stdout) written atomically; then, unless ``quiet``, the note on how the format was chosen."""
+    with atomic_output(output, sys.stdout, binary=fmt in BINARY) as out:
+        yield out
+    if note and not quiet:
+        click.echo(f"dedup: {note}", err=True)
 
 
 def input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,28 +147,6 @@ def input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
-
-
-class StageBar:
-    """Progress on a terminal's stderr: a bar redrawn in place within a stage, a line when it ends."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.drawn = False
-
-    def advance(self, stage: str, done: int, total: int) -> None:
-        filled = self.WIDTH * done // max(total, 1)
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\rdedup: {stage} [{bar}] {done:,}/{total:,}")
-        self.stream.flush()
-        self.drawn = True
-
-    def finished(self, summary: str) -> None:
-        self.stream.write(("\r\x1b[K" if self.drawn else "") + f"dedup: {summary}\n")
-        self.stream.flush()
-        self.drawn = False
 
 
 def stage_times(stats: dict[str, float]) -> str:
@@ -98,24 +176,23 @@ def main() -> None:
 
 
 @main.command()
+@input_errors
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="table", show_default=True,
-              help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write here (atomically) instead of standard output.")
+@output_options(sorted(WRITERS), "table")
+@click.option("--all", "show_all", is_flag=True, help="The table lists documents alone in their cluster too.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.option("-w", "--workers", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes to use; 0 picks all cores for large corpora. The output is the same for any number.")
 @click.option("--skip-bad", is_flag=True,
               help="Skip bad records (and unreadable files among several) instead of stopping; list them on stderr.")
-@click.option("--chrome", "chrome_file", type=click.Path(dir_okay=False), default=None,
-              help="A saved chrome model (--save-chrome) to start from; the corpus' own chrome is learned on top.")
-@click.option("--save-chrome", type=click.Path(dir_okay=False, writable=True), default=None,
+@chrome_option("A saved chrome model (--save-chrome) to start from; the corpus' own chrome is learned on top.")
+@click.option("--save-chrome", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help="Save the chrome model this run learned (.npz), for --chrome of later runs and compare.")
-@input_errors
+@reading_options
+@tuning_options
 def cluster(
-    paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, workers: int, skip_bad: bool,
-    chrome_file: str | None, save_chrome: str | None,
+    paths: tuple[str, ...], fmt: str | None, output: str | None, show_all: bool, quiet: bool, workers: int,
+    skip_bad: bool, chrome: ChromeModel | None, save_chrome: str | None, fields: Fields, config: Config,
 ) -> None:
     """Cluster documents by wire origin and label each one.
 
@@ -125,86 +202,154 @@ def cluster(
 
     \b
     Example:
-      dedup cluster seeds/ --format jsonl
+      dedup cluster seeds/
+      dedup cluster articles.jsonl -o verdicts.csv
+      dedup cluster articles.csv --id-field guid --text-field body -f jsonl
     """
-    if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
-        raise InputError(output, "cannot write output: its directory does not exist")
-    chrome = ChromeModel.load(chrome_file) if chrome_file is not None else None
+    fmt, note = output_format(fmt, output, "table")
+    check_output(fmt, output)
     release_freed_arrays()
     skipped: list[InputError] = []
-    bar = None if quiet or not sys.stderr.isatty() else StageBar()
-    result = cluster_documents(
-        iter_corpus(paths, on_error=skipped.append if skip_bad else None),
-        workers=workers,
-        progress=bar.finished if bar else None,
-        advance=bar.advance if bar else None,
-        evidence=False,
-        chrome=chrome,
-    )
+    headings: dict[str, Heading] = {}
+    docs = iter_corpus(paths, on_error=skipped.append if skip_bad else None, fields=fields)
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from dedup.terminal import StageProgress
+
+        bar = StageProgress()
+    with bar or nullcontext():
+        result = cluster_documents(
+            noting_headings(docs, headings) if fmt == "table" else docs,
+            config,
+            workers=workers,
+            progress=bar.finished if bar else None,
+            advance=bar.advance if bar else None,
+            evidence=False,
+            chrome=chrome,
+        )
+    warn_skipped(result, skipped)
+    if save_chrome is not None and result.chrome is not None:
+        result.chrome.save(save_chrome)
+    if not result.verdicts:
+        click.echo("dedup: warning: no documents with text to cluster; the output is empty", err=True)
+    with written(fmt, note, output, quiet) as out:
+        write_verdicts(fmt, result.verdicts, out, headings, show_all)
+    if not quiet:
+        s = result.stats
+        click.echo(
+            f"dedup: {plural(s['documents'], 'document')}, {plural(s['candidates'], 'candidate pair')}, "
+            f"{plural(s['links'], 'link')}, {plural(s['clusters'], 'cluster')}"
+            + (f", {s['all_chrome']} all chrome" if s.get("all_chrome") else "") + stage_times(s), err=True)
+
+
+def warn_skipped(result: Result, skipped: Sequence[InputError]) -> None:
+    """On stderr: the bad records skipped, and each document left out (empty, or all page chrome)."""
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
     all_chrome = set(result.chrome_only)
     for doc_id in result.skipped:
         why = "all page chrome" if doc_id in all_chrome else "empty text"
         click.echo(f"dedup: warning: {doc_id}: {why}, left out of clustering", err=True)
-    if save_chrome is not None and result.chrome is not None:
-        result.chrome.save(save_chrome)
-    with atomic_output(output, sys.stdout) as out:
-        WRITERS[fmt](result.verdicts, out)
-    if not quiet:
-        s = result.stats
-        click.echo(
-            f"dedup: {s['documents']} documents, {s['candidates']} candidate pairs, "
-            f"{s['links']} links, {s['clusters']} clusters"
-            + (f", {s['all_chrome']} all chrome" if s.get("all_chrome") else "") + stage_times(s), err=True)
 
 
 @main.command()
-@click.argument("files", nargs=-1)
-@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default=None,
-              help="JSONL of pairs (id, a, b); prints one JSON line of scores per pair.")
-@click.option("-w", "--workers", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Processes for --pairs; 0 picks all cores for large files. The scores are the same.")
-@click.option("--chrome", "chrome_file", type=click.Path(dir_okay=False), default=None,
-              help="A saved chrome model (cluster --save-chrome): drop the outlets' chrome it learned.")
 @input_errors
-def compare(files: tuple[str, ...], pairs_file: str | None, workers: int, chrome_file: str | None) -> None:
-    """Compare two articles and show their aligned passages.
+@click.argument("args", nargs=-1, metavar="FILE FILE | CORPUS... ID_A ID_B")
+@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default=None, metavar="PAIRS",
+              help="A JSONL or CSV file of pairs; prints one JSON line of scores per pair. Alone: fields id, a, b "
+                   "with a and b the two texts themselves (not file names). After a CORPUS: fields a and b are "
+                   "ids of the corpus' documents (id optional), scored with the corpus' statistics.")
+@output_options(["text", "json"], "text")
+@click.option("-w", "--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes to use; 0 picks all cores for large inputs. The scores are the same.")
+@chrome_option("A saved chrome model (cluster --save-chrome): drop the outlets' chrome it learned.")
+@reading_options
+@tuning_options
+def compare(
+    args: tuple[str, ...], pairs_file: str | None, fmt: str | None, output: str | None, workers: int,
+    chrome: ChromeModel | None, fields: Fields, config: Config,
+) -> None:
+    """Show the evidence of two articles: scores, verdict and aligned passages.
 
-    paraphrase_distance (of the pair, and of each aligned passage) grades how
-    far apart the wording is: 0 the same words, rising as words are replaced,
-    dropped or added, 1 nothing in common. It is a measure only: the link and
-    the label do not use it.
+    Two files holding one article each, or the ids of two documents of a
+    CORPUS (any input cluster reads), scored with that corpus' statistics as
+    a cluster run scores them. The verdict is syndicated or rewrite (with
+    which one is the original) or independent.
 
     \b
     Example:
       dedup compare seeds/001_0087a9b7e7beb3af.txt seeds/004_e66f8c3f7bab36c1.txt
-      dedup compare --pairs pairs.jsonl
+      dedup compare seeds/ 001_0087a9b7e7beb3af 004_e66f8c3f7bab36c1 -f json
+      dedup compare corpus.jsonl --pairs pairs.csv
+      dedup compare --pairs texts.jsonl
     """
-    chrome = ChromeModel.load(chrome_file) if chrome_file is not None else None
+    if pairs_file is not None and fmt == "text":
+        raise click.UsageError("--pairs writes one JSON line per pair; leave out -f text")
+    fmt, note = output_format(fmt, output, "text", ("text", "json"))
+    check_output(fmt, output)
     if pairs_file is not None:
-        if files:
-            raise click.UsageError("give either two FILES or --pairs, not both")
-        pairs = read_pairs(pairs_file)
-        for scored in score_pairs(pairs, workers=workers or auto_workers(2 * len(pairs)), chrome=chrome):
-            click.echo(json.dumps({"id": scored.id, **match_scores(scored.match)}))
+        with atomic_output(output, sys.stdout) as out:
+            if not args:
+                pairs = read_pairs(pairs_file)
+                for scored in score_pairs(pairs, config, workers=workers or auto_workers(2 * len(pairs)), chrome=chrome):
+                    out.write(json.dumps({"id": scored.id, **match_scores(scored.match)}) + "\n")
+                return
+            id_pairs = read_id_pairs(pairs_file)
+            for pair, found in zip(id_pairs, compare_in_corpus(iter_corpus(args, fields=fields), id_pairs, config,
+                                                                workers=workers, chrome=chrome)):
+                out.write(json.dumps(pair_record(found, pair.id), ensure_ascii=False) + "\n")
         return
-    if len(files) != 2:
-        raise click.UsageError("compare takes exactly two files (or --pairs FILE)")
-    docs = read_corpus(files)
-    if len(docs) != 2:
-        raise click.UsageError("each file must hold exactly one document")
-    match = compare_documents(docs[0], docs[1], chrome=chrome)
-    verdicts = label_corpus(docs, [match], Config().label).verdicts
-    derived = next((v for v in verdicts if v.source), None)
-    verdict = (
-        {"label": derived.label.value, "original": derived.source, "derived": derived.id}
-        if derived else {"label": "independent", "original": None, "derived": None}
-    )
-    click.echo(json.dumps(
-        {"a": match.a, "b": match.b, "verdict": verdict, "scores": match_scores(match),
-         "alignments": [alignment_record(a) for a in match.alignments]},
-        indent=2, ensure_ascii=False))
+    paths, ids = _paths_and_ids(args)
+    if len(ids) == 2:
+        pair = IdPair(ids[0], ids[1], ", ".join(paths))
+        found = compare_in_corpus(iter_corpus(paths, fields=fields), [pair], config, workers=workers, chrome=chrome)[0]
+    else:
+        a, b = _two_documents(paths, fields)
+        found = judged(a, b, compare_documents(a, b, config, chrome=chrome), config.label)
+    with written(fmt, note, output) as out:
+        write_comparison(fmt, found, out)
+
+
+def _paths_and_ids(args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``compare``'s arguments as inputs and ids: three or more whose last two are not files end in two ids."""
+    if len(args) >= 3 and not any(arg == "-" or os.path.exists(arg) for arg in args[-2:]):
+        return list(args[:-2]), list(args[-2:])
+    if len(args) in (1, 2):
+        return list(args), []
+    raise click.UsageError("compare takes exactly two files, or a corpus and two ids: dedup compare CORPUS ID_A ID_B")
+
+
+def _two_documents(paths: Sequence[str], fields: Fields) -> tuple[Any, Any]:
+    """The one document of each of two files; a file with several says which ids it holds and how to pick two."""
+    docs = [read_corpus([path], fields=fields) for path in paths]
+    for path, held in zip(paths, docs):
+        if len(held) != 1 or len(paths) == 1:
+            shown = ", ".join(d.id for d in held[:10]) + (", ..." if len(held) > 10 else "")
+            raise click.UsageError(
+                f"{path} holds {plural(len(held), 'document')}" + (f" ({shown})" if held else "")
+                + f"; to compare two of them: dedup compare {path} ID_A ID_B"
+                + ("" if len(paths) == 1 else "; or give two files of one document each"))
+    return docs[0][0], docs[1][0]
+
+
+@main.command("config")
+@input_errors
+@click.option("--show", is_flag=True, help="Print the settings as a TOML file that --config reads.")
+@tuning_options
+def config_command(show: bool, config: Config) -> None:
+    """Print the stage settings: the defaults, or those of --config FILE and the flags.
+
+    Every key of the TOML file is a field of a stage config in dedup/config.py,
+    where each is documented; keys left out keep their defaults.
+
+    \b
+    Example:
+      dedup config --show > dedup.toml
+      dedup cluster corpus.jsonl --config dedup.toml
+    """
+    if not show:
+        raise click.UsageError("dedup config --show prints the settings")
+    click.echo(config_toml(config), nl=False)
 
 
 def _clustered(paths: tuple[str, ...], output: str | None, workers: int, skip_bad: bool, evidence: bool,
@@ -216,10 +361,7 @@ def _clustered(paths: tuple[str, ...], output: str | None, workers: int, skip_ba
     infos: dict[str, DocInfo] = {}
     docs = recorded(iter_corpus(paths, on_error=skipped.append if skip_bad else None), infos)
     result = cluster_documents(docs, workers=workers, evidence=evidence)
-    if skipped:
-        click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
-    for doc_id in result.skipped:
-        click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)
+    warn_skipped(result, skipped)
     return result, infos
 
 

@@ -264,6 +264,16 @@ def passage_tokens(
     return found.stems, found.names, found.quoted, found.in_quote
 
 
+def stem_spans(sentence: str) -> list[tuple[str, int, int]]:
+    """The content words of a sentence as (stem, start, end) in its text: where a phrase of stems is worded."""
+    spans = []
+    for m in _CASED_WORD_OR_QUOTE.finditer(sentence):
+        stemmed = _word(m.group())[1] if m.group() != '"' else ""
+        if stemmed:
+            spans.append((stemmed, m.start(), m.end()))
+    return spans
+
+
 def passage_phrases(sentence: str, in_quote: bool = False) -> tuple[str, ...]:
     """The evidence phrases of a sentence ("stem stem", sorted), as ``prepare`` gives them for a passage."""
     return _analyze(sentence, in_quote).phrases

@@ -23,6 +23,7 @@ from dedup.cluster import Labelling, Member, label_corpus, relabel_corpus
 from dedup.config import Config, LabelConfig, NormalizeConfig, SignatureConfig
 from dedup.errors import InputError
 from dedup.normalize import prepare, words
+from dedup.readers import IdPair
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_sets
 from dedup.signature import EMPTY, grouped_signatures
@@ -296,10 +297,7 @@ def cluster_documents(
 
     model = background if background is not None else load_background()
     with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
-        spool, members = _spooled(docs, Path(scratch) / "documents")
-        workers = workers or auto_workers(len(spool))
-        with _spawned_pool(workers) as pool:
-            corpus = _digest_corpus(spool, config, model, pool, workers, Path(scratch), advance, chrome)
+        spool, members, corpus, workers = _read_and_digest(docs, config, model, workers, Path(scratch), advance, chrome)
         features, learned = corpus.features, corpus.chrome
         skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
         all_chrome = tuple(m.id for m, chrome_only in zip(members, corpus.chrome_only.tolist()) if chrome_only)
@@ -330,6 +328,18 @@ def cluster_documents(
         **timings,
     }
     return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats, all_chrome, learned)
+
+
+def _read_and_digest(
+    docs: Iterable[Document], config: Config, model: Background, workers: int, scratch: Path, advance: Advance | None,
+    chrome: ChromeModel | None,
+) -> tuple[Spool, list[Member], _Corpus, int]:
+    """The documents spooled and digested as a clustering run does: the spool, its members, the digest, the workers."""
+    spool, members = _spooled(docs, scratch / "documents")
+    workers = workers or auto_workers(len(spool))
+    with _spawned_pool(workers) as pool:
+        corpus = _digest_corpus(spool, config, model, pool, workers, scratch, advance, chrome)
+    return spool, members, corpus, workers
 
 
 def _spawned_pool(workers: int) -> ProcessPoolExecutor | nullcontext:
@@ -438,6 +448,71 @@ def _spooled(docs: Iterable[Document], path: Path) -> tuple[Spool, list[Member]]
         members.append(Member.of(d))
     spool.close()
     return spool, members
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two documents compared: their match, seen from ``a``, and what it makes of the pair.
+
+    ``label`` is ``syndicated`` or ``rewrite`` when one derives from the other
+    (``original`` and ``derived`` say which way), ``independent`` when the
+    pair is not linked. It is the label of the pair alone: in a clustering
+    run a document's source is its cluster's original, which may be a third.
+    """
+
+    a: Document
+    b: Document
+    match: Match
+    label: str
+    original: str | None = None
+    derived: str | None = None
+
+
+def judged(a: Document, b: Document, match: Match, config: LabelConfig = LabelConfig()) -> Comparison:
+    """The comparison of two documents given their match: which derives from which, and how."""
+    verdicts = label_corpus([a, b], [match], config).verdicts
+    derived = next((v for v in verdicts if v.source), None)
+    if derived is None:
+        return Comparison(a, b, match.toward(a.id), "independent")
+    return Comparison(a, b, match.toward(a.id), derived.label.value, derived.source, derived.id)
+
+
+def compare_in_corpus(
+    docs: Iterable[Document],
+    pairs: Sequence[IdPair],
+    config: Config = Config(),
+    background: Background | None = None,
+    workers: int = 1,
+    chrome: ChromeModel | None = None,
+) -> list[Comparison]:
+    """Pairs of documents of a corpus compared with the corpus' statistics, in the order given.
+
+    The whole corpus is prepared (its chrome learnt, on top of ``chrome`` when given; IDF fitted) as
+    ``cluster_documents`` does, then only the pairs asked for are verified:
+    a pair scores as it does in a clustering run of that corpus. An id the
+    corpus does not hold, or whose text is empty, is an ``InputError`` at the
+    place the pair was given.
+    """
+    model = background if background is not None else load_background()
+    with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
+        spool, members, corpus, _ = _read_and_digest(docs, config, model, workers, Path(scratch), None, chrome)
+        read_at = {m.id: k for k, m in enumerate(members)}
+        position = {doc_id: k for k, doc_id in enumerate(corpus.features.ids)}
+        for pair in pairs:
+            for doc_id in (pair.a, pair.b):
+                if doc_id not in read_at:
+                    raise InputError(pair.where, f"unknown id {doc_id!r}: no document of the corpus ({len(members)}"
+                                                 f" documents) has it")
+                if doc_id not in position:
+                    raise InputError(pair.where, f"{doc_id!r} has an empty text: nothing to compare")
+            if pair.a == pair.b:
+                raise InputError(pair.where, f"compares {pair.a!r} with itself")
+        # Verified in corpus order, as the clustering run verifies its candidate pairs.
+        ordered = [sorted((position[p.a], position[p.b])) for p in pairs]
+        matches = verify_pairs(corpus.features, ordered, config.verify)
+        return [
+            judged(spool[read_at[p.a]], spool[read_at[p.b]], m, config.label) for p, m in zip(pairs, matches)
+        ]
 
 
 def compare_documents(

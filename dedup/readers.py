@@ -3,16 +3,19 @@
 Every problem with the input is an ``InputError`` whose ``where`` points at the
 file (``path``) or the record (``path:line``, ``path:row N``), so the CLI can show
 one clear line instead of a traceback. Readers are looked up by file suffix in
-``READERS``; adding a format means writing one ``(path) -> Iterable[Document |
+``READERS``; adding a format means writing one ``(path, fields) -> Iterable[Document |
 InputError]`` function that yields an ``InputError`` in place of a record it
 cannot use (so that reading can go on past it) and raises one when the file as a
 whole cannot be read. ``read_corpus`` decides whether a bad record stops the run.
+``Fields`` says which record fields (JSONL keys, CSV and Parquet columns) hold
+the id, text, title, outlet, url and date, and whether to make ids instead.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import itertools
 import json
 import os
@@ -20,6 +23,7 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
 from types import MappingProxyType
@@ -29,12 +33,10 @@ from .encoding import text_lines
 from .errors import InputError
 from .records import Document
 
-Reader = Callable[[str], Iterable[Document | InputError]]
 OnError = Callable[[InputError], None]
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
-REQUIRED = ("id", "text")
 OPTIONAL = ("title", "outlet", "url", "published")
 DIRECTORY_SUFFIXES = (".txt", ".html", ".htm")
 PARQUET_BATCH_ROWS = 1024
@@ -42,19 +44,63 @@ PARQUET_BATCH_ROWS = 1024
 _LONE_CR = re.compile(r"(?<=\r)(?!\n)(?=.)", re.DOTALL)
 
 
+@dataclass(frozen=True)
+class Fields:
+    """Which field of a record (JSONL key, CSV or Parquet column) each ``Document`` field is read from.
+
+    ``make_ids``: the records have no usable ids (missing, blank, or one
+    placeholder such as ``empty`` for several); every record gets one made from
+    its url, else its text (``made_id``), and the id field is not read.
+    """
+
+    id: str = "id"
+    text: str = "text"
+    title: str = "title"
+    outlet: str = "outlet"
+    url: str = "url"
+    published: str = "published"
+    make_ids: bool = False
+
+    def required(self) -> tuple[str, ...]:
+        """The fields a record must have."""
+        return (self.text,) if self.make_ids else (self.id, self.text)
+
+    def columns(self) -> tuple[str, ...]:
+        """Every field read, required first."""
+        return self.required() + tuple(getattr(self, key) for key in OPTIONAL)
+
+    def hint(self, name: str) -> str:
+        """What to do about a missing field: name another (``--id-field`` and so on), or make ids."""
+        flags = [f"--{key}-field" for key in ("id", "text", "title", "outlet", "url") if getattr(self, key) == name]
+        flags += ["--date-field"] if name == self.published else []
+        flag = flags[0] if flags else "--text-field"
+        return f"{flag} names another" + (", --make-ids makes ids" if name == self.id and not self.make_ids else "")
+
+
+DEFAULT_FIELDS = Fields()
+Reader = Callable[[str, Fields], Iterable[Document | InputError]]
+
+
+def made_id(url: str | None, text: str) -> str:
+    """A stable id for a record without one: 16 hex digits of the SHA-1 of its url, else of its text."""
+    return hashlib.sha1((url or text).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 class FileError(InputError):
     """A whole file or path that could not be read, as handed to ``on_error`` (bad records are plain InputErrors)."""
 
 
 def read_corpus(
-    paths: Sequence[str], stdin: TextIO | None = None, on_error: OnError | None = None
+    paths: Sequence[str], stdin: TextIO | None = None, on_error: OnError | None = None,
+    fields: Fields = DEFAULT_FIELDS,
 ) -> list[Document]:
     """Every document of ``paths`` in order (``iter_corpus`` as a list)."""
-    return list(iter_corpus(paths, stdin, on_error))
+    return list(iter_corpus(paths, stdin, on_error, fields))
 
 
 def iter_corpus(
-    paths: Sequence[str], stdin: TextIO | None = None, on_error: OnError | None = None
+    paths: Sequence[str], stdin: TextIO | None = None, on_error: OnError | None = None,
+    fields: Fields = DEFAULT_FIELDS,
 ) -> Iterator[Document]:
     """Read every document from ``paths`` in order, as it is read, rejecting ids seen twice.
 
@@ -65,8 +111,11 @@ def iter_corpus(
     Otherwise each bad record (malformed line, missing field, duplicate id) is passed
     to ``on_error`` and skipped, and so is each bad file as a ``FileError``, as long
     as some other file can be read: when none can, the first file's error is raised.
+    ``fields`` maps record fields to document fields; with ``fields.make_ids``
+    a made id seen before gets ``-2``, ``-3``, ... in reading order (copies
+    of one text), so it stays stable for the same input.
     """
-    corpus = _Corpus(on_error)
+    corpus = _Corpus(on_error, fields.make_ids)
     stdin_used = False
     for raw in paths:
         path = os.fspath(raw)
@@ -75,7 +124,7 @@ def iter_corpus(
                 corpus.bad_file(InputError(STDIN_NAME, "'-' (standard input) given more than once"))
                 continue
             stdin_used = True
-            yield from corpus.read_file(partial(_read_stdin, stdin if stdin is not None else sys.stdin))
+            yield from corpus.read_file(partial(_read_stdin, stdin if stdin is not None else sys.stdin, fields))
             continue
         try:
             files = _files_at(path)
@@ -83,7 +132,7 @@ def iter_corpus(
             corpus.bad_file(err)
             continue
         for file in files:
-            yield from corpus.read_file(partial(_read_file, file))
+            yield from corpus.read_file(partial(_read_file, file, fields))
     corpus.finish()
 
 
@@ -94,8 +143,9 @@ class _Corpus:
     be read at all, the first file error is raised instead of skipping everything.
     """
 
-    def __init__(self, on_error: OnError | None) -> None:
+    def __init__(self, on_error: OnError | None, made_ids: bool = False) -> None:
         self.on_error = on_error
+        self.made_ids = made_ids
         self.seen: dict[str, str] = {}
         self.held: list[InputError] = []
         self.any_file_read = False
@@ -108,21 +158,23 @@ class _Corpus:
                 return
             if isinstance(item, InputError):
                 self.bad(item)
-            elif self.add(item):
-                yield item
+            elif (doc := self.add(item)) is not None:
+                yield doc
         self.any_file_read = True
         held, self.held = self.held, []
         for err in held:
             self.report(err)
 
-    def add(self, doc: Document) -> bool:
-        """Whether ``doc`` is new: its id was not seen before."""
+    def add(self, doc: Document) -> Document | None:
+        """``doc`` if its id is new (a made id seen before gets a number), None if it was seen before."""
         where = doc.origin or doc.id
+        if self.made_ids and doc.id in self.seen:
+            doc = replace(doc, id=next(f"{doc.id}-{k}" for k in itertools.count(2) if f"{doc.id}-{k}" not in self.seen))
         if doc.id in self.seen:
             self.bad(InputError(where, f"duplicate id {doc.id!r} (first seen at {self.seen[doc.id]})"))
-            return False
+            return None
         self.seen[doc.id] = where
-        return True
+        return doc
 
     def bad(self, err: InputError) -> None:
         """A bad record: raised when there is no ``on_error``, else reported (or held back)."""
@@ -174,9 +226,9 @@ def _files_at(path: str) -> list[str]:
     return [path]
 
 
-def _read_file(path: str) -> Iterable[Document | InputError]:
+def _read_file(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterable[Document | InputError]:
     """The items of one file, read by the reader for its suffix."""
-    return _reader_for(path)(path)
+    return _reader_for(path)(path, fields)
 
 
 def _reader_for(path: str) -> Reader:
@@ -206,7 +258,7 @@ def dir_files(path: str) -> list[str]:
     return [os.path.join(path, name) for name in names]
 
 
-def read_txt(path: str) -> Iterator[Document]:
+def read_txt(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document]:
     """One document per text file: id from the file name, title from the first non-empty line."""
     text = "".join(_lines(path))
     title = next((line.strip() for line in text.splitlines() if line.strip()), None)
@@ -214,34 +266,34 @@ def read_txt(path: str) -> Iterator[Document]:
     yield Document(id=doc_id, text=text, title=title, origin=path)
 
 
-def read_html(path: str) -> Iterator[Document]:
+def read_html(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document]:
     """One document per web page: the article text, title, date and outlet (``dedup.html``)."""
     try:
         from .html import decode, extract
     except ImportError as exc:
         raise InputError(
-            path, f"reading HTML needs the optional extractor ({exc.name or exc}): pip install 'dedup[html]'"
+            path, f"reading HTML needs the optional extractor ({exc.name or exc}): pip install -e '.[html]'"
         ) from None
     yield extract(decode(_read_bytes(path), path), path)
 
 
-def read_jsonl(path: str) -> Iterator[Document | InputError]:
+def read_jsonl(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
     """One document per JSON object line; gzip-compressed when the name ends in ``.gz``."""
-    return _parse_jsonl(_lines(path), path)
+    return _parse_jsonl(_lines(path), path, fields)
 
 
-def read_csv(path: str) -> Iterator[Document | InputError]:
-    """One document per CSV row after a header row naming at least ``id`` and ``text``."""
-    return _parse_csv(_lines(path), path)
+def read_csv(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
+    """One document per CSV row after a header row naming at least the id and text columns."""
+    return _parse_csv(_lines(path), path, fields)
 
 
-def read_parquet(path: str) -> Iterator[Document | InputError]:
+def read_parquet(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
     """One document per row of a Parquet file, streamed by record batches; ``where`` is ``path:row N``."""
     try:
         import pyarrow
         import pyarrow.parquet as pq
     except ImportError:
-        raise InputError(path, "reading Parquet needs pyarrow: pip install 'dedup[parquet]'") from None
+        raise InputError(path, "reading Parquet needs pyarrow: pip install -e '.[parquet]'") from None
     arrow_errors = (pyarrow.ArrowException, OSError, ValueError)
     try:
         table = pq.ParquetFile(path)
@@ -249,17 +301,19 @@ def read_parquet(path: str) -> Iterator[Document | InputError]:
         raise InputError(path, f"not a readable Parquet file ({_first_line(exc)})") from None
     with table:
         names = table.schema_arrow.names
-        for column in REQUIRED:
+        for column in fields.required():
             if column not in names:
-                raise InputError(path, f"no {column!r} column (columns: {', '.join(names) or 'none'})")
-        columns = [name for name in REQUIRED + OPTIONAL if name in names]
+                raise InputError(
+                    path, f"no {column!r} column (columns: {', '.join(names) or 'none'}; {fields.hint(column)})"
+                )
+        columns = list(dict.fromkeys(name for name in fields.columns() if name in names))
         row = 0
         try:
             for batch in table.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
                 for record in batch.to_pylist():
                     row += 1
                     values = {key: _iso_if_date(value) for key, value in record.items()}
-                    yield _checked_document(values, f"{path}:row {row}")
+                    yield _checked_document(values, f"{path}:row {row}", fields)
         except arrow_errors as exc:
             raise InputError(f"{path}:row {row + 1}", f"cannot read Parquet data ({_first_line(exc)})") from None
 
@@ -278,18 +332,18 @@ READERS: Mapping[str, Reader] = MappingProxyType(
 )
 
 
-def _read_stdin(stream: TextIO) -> Iterator[Document | InputError]:
+def _read_stdin(stream: TextIO, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
     """JSONL from an already-open stream: its bytes decoded like a file's when it has them, else its text."""
     binary = getattr(stream, "buffer", None)
     try:
         if binary is not None:
-            yield from _parse_jsonl(text_lines(binary, STDIN_NAME), STDIN_NAME)
+            yield from _parse_jsonl(text_lines(binary, STDIN_NAME), STDIN_NAME, fields)
             return
         lines = iter(stream)
         first = next(lines, "")
         if "\x00" in first:
             raise InputError(STDIN_NAME, "binary file, not text (contains NUL bytes)")
-        yield from _parse_jsonl(itertools.chain([first.removeprefix("\ufeff")], lines), STDIN_NAME)
+        yield from _parse_jsonl(itertools.chain([first.removeprefix("\ufeff")], lines), STDIN_NAME, fields)
     except OSError as exc:
         raise InputError(STDIN_NAME, f"cannot read standard input: {_os_reason(exc)}") from None
 
@@ -343,24 +397,21 @@ def _json_objects(lines: Iterable[str], name: str) -> Iterator[tuple[str, dict[s
         yield where, record
 
 
-def _parse_jsonl(lines: Iterable[str], name: str) -> Iterator[Document | InputError]:
+def _parse_jsonl(lines: Iterable[str], name: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
     """Documents from lines of JSON Lines text (an InputError in place of a bad line); blank lines are skipped."""
     for where, record in _json_objects(lines, name):
-        yield record if isinstance(record, InputError) else _checked_document(record, where)
+        yield record if isinstance(record, InputError) else _checked_document(record, where, fields)
 
 
 def read_pairs(path: str) -> list[tuple[str, str, str]]:
-    """``(id, a, b)`` text pairs from a JSONL file of records with fields ``id``, ``a`` and ``b``."""
-    if not os.path.isfile(path):
-        raise InputError(path, "no such file")
+    """``(id, a, b)`` text pairs from a JSONL or CSV file of records with fields ``id``, ``a`` and ``b`` (texts).
+
+    A field that holds the name of a file instead of a text is refused: the
+    texts go in the file, or the ids of a corpus' documents in ``read_id_pairs``.
+    """
     pairs: list[tuple[str, str, str]] = []
     seen: dict[str, str] = {}
-    for where, record in _json_objects(_lines(path), path):
-        if isinstance(record, InputError):
-            raise record
-        for key in ("id", "a", "b"):
-            if key not in record:
-                raise InputError(where, f"pair record has no {key!r} field")
+    for where, record in _pair_records(path, ("id", "a", "b")):
         pair_id = _as_str(record["id"], "id", where)
         if not pair_id:
             raise InputError(where, "pair record has an empty 'id'")
@@ -371,12 +422,72 @@ def read_pairs(path: str) -> list[tuple[str, str, str]]:
         for key, text in zip(("a", "b"), texts):
             if not isinstance(text, str):
                 raise InputError(where, f"field {key!r} must be a string, got {_json_type(text)}")
+            if _names_a_file(text):
+                raise InputError(
+                    where,
+                    f"field {key!r} is a file name ({text.strip()}), not a text: --pairs scores the texts in 'a' "
+                    "and 'b'; to compare documents of a corpus by id: dedup compare CORPUS --pairs FILE",
+                )
         pairs.append((pair_id, texts[0], texts[1]))
     return pairs
 
 
-def _parse_csv(lines: Iterable[str], name: str) -> Iterator[Document | InputError]:
-    """Documents from lines of CSV text; each ``where`` is the line on which its record starts.
+@dataclass(frozen=True)
+class IdPair:
+    """Two document ids to compare, where the pair was given (``file:line``) and its own id if it has one."""
+
+    a: str
+    b: str
+    where: str
+    id: str | None = None
+
+
+def read_id_pairs(path: str) -> list[IdPair]:
+    """Pairs of document ids from a JSONL or CSV file of records with fields ``a`` and ``b`` (and ``id``, optional)."""
+    pairs = []
+    for where, record in _pair_records(path, ("a", "b")):
+        a, b = (_as_str(record[key], key, where) for key in ("a", "b"))
+        if not a or not b:
+            raise InputError(where, f"pair record has an empty {'a' if not a else 'b'!r}")
+        pairs.append(IdPair(a, b, where, _as_str(record.get("id"), "id", where) or None))
+    return pairs
+
+
+def _pair_records(path: str, required: tuple[str, ...]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(where, record)`` for each record of a JSONL or CSV pairs file (by its name), every bad one an error."""
+    if not os.path.isfile(path):
+        raise InputError(path, "no such file")
+    if path.lower().endswith((".csv", ".csv.gz")):
+        items = _csv_records(_lines(path), path, required)
+    else:
+        items = _json_objects(_lines(path), path)
+    for where, record in items:
+        if isinstance(record, InputError):
+            raise record
+        for key in required:
+            if key not in record:
+                raise InputError(where, f"pair record has no {key!r} field")
+        yield where, record
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether a text is only the name of a file (one word ending in a corpus suffix, or a path that exists)."""
+    name = text.strip()
+    if not name or len(name.split()) > 1 or len(name) > 4096:
+        return False
+    return name.lower().endswith(tuple(READERS)) or os.path.isfile(name)
+
+
+def _parse_csv(lines: Iterable[str], name: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
+    """Documents from lines of CSV text (an InputError in place of a bad record)."""
+    for where, record in _csv_records(lines, name, fields.required(), fields):
+        yield record if isinstance(record, InputError) else _checked_document(record, where, fields)
+
+
+def _csv_records(
+    lines: Iterable[str], name: str, required: tuple[str, ...], fields: Fields | None = None
+) -> Iterator[tuple[str, dict[str, str] | InputError]]:
+    """``(where, row as a dict)`` for each CSV record after its header; ``where`` is the line it starts on.
 
     The reader is strict so that an unclosed quote is an error instead of silently
     swallowing every following record into one field. A bad record is yielded as an
@@ -393,18 +504,18 @@ def _parse_csv(lines: Iterable[str], name: str) -> Iterator[Document | InputErro
             err = InputError(where, _csv_error_message(exc, start, reader.line_num))
             if header is None:
                 raise err from None
-            yield err
+            yield where, err
             continue
         if row is None:
             return
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
-            header = _csv_header(row, where)
+            header = _csv_header(row, where, required, fields)
         elif len(row) != len(header):
-            yield InputError(where, _field_count_message(header, row, start, reader.line_num))
+            yield where, InputError(where, _field_count_message(header, row, start, reader.line_num))
         else:
-            yield _checked_document(dict(zip(header, row)), where)
+            yield where, dict(zip(header, row))
 
 
 def _split_lone_cr(lines: Iterable[str]) -> Iterator[str]:
@@ -425,16 +536,17 @@ def _csv_error_message(exc: csv.Error, start: int, end: int) -> str:
     return f"bad CSV: {exc}"
 
 
-def _csv_header(row: list[str], where: str) -> list[str]:
+def _csv_header(row: list[str], where: str, required: tuple[str, ...], fields: Fields | None = None) -> list[str]:
     """Validate the header row: required columns present, no column named twice."""
     header = [cell.strip() for cell in row]
-    missing = [col for col in REQUIRED if col not in header]
-    if len(missing) == len(REQUIRED):
-        raise InputError(
-            where, "no header row: the first line must name the columns, including 'id' and 'text'"
-        )
+    missing = [col for col in required if col not in header]
+    if len(missing) == len(required):
+        names = " and ".join(repr(col) for col in required)
+        raise InputError(where, f"no header row: the first line must name the columns, including {names}"
+                         + (f" ({fields.hint(missing[0])})" if fields else ""))
     if missing:
-        raise InputError(where, f"header is missing the required column {missing[0]!r}")
+        raise InputError(where, f"header is missing the required column {missing[0]!r}"
+                         + (f" (columns: {', '.join(header)}; {fields.hint(missing[0])})" if fields else ""))
     dupes = sorted({col for col in header if header.count(col) > 1})
     if dupes:
         raise InputError(where, f"column {dupes[0]!r} appears more than once in the header")
@@ -449,27 +561,31 @@ def _field_count_message(header: list[str], row: list[str], start: int, end: int
     return f"{message}; quote fields that contain commas"
 
 
-def _document(record: Mapping[str, Any], where: str) -> Document:
+def _document(record: Mapping[str, Any], where: str, fields: Fields = DEFAULT_FIELDS) -> Document:
     """Build a Document from a parsed JSON object or CSV row; blank optional fields become None."""
-    if "id" not in record:
-        raise InputError(where, "record has no 'id' field")
-    doc_id = _as_str(record["id"], "id", where)
-    if doc_id is None or not doc_id.strip():
-        raise InputError(where, "record has an empty 'id'")
-    if "text" not in record:
-        raise InputError(where, "record has no 'text' field")
-    text = record["text"]
+    doc_id = None
+    if not fields.make_ids:
+        if fields.id not in record:
+            raise InputError(where, f"record has no {fields.id!r} field ({fields.hint(fields.id)})")
+        doc_id = _as_str(record[fields.id], fields.id, where)
+        if doc_id is None or not doc_id.strip():
+            raise InputError(where, f"record has an empty {fields.id!r} ({fields.hint(fields.id)})")
+    if fields.text not in record:
+        raise InputError(where, f"record has no {fields.text!r} field ({fields.hint(fields.text)})")
+    text = record[fields.text]
     if not isinstance(text, str):
-        raise InputError(where, f"field 'text' must be a string, got {_json_type(text)}")
-    optional = {key: _as_str(record.get(key), key, where) for key in OPTIONAL}
+        raise InputError(where, f"field {fields.text!r} must be a string, got {_json_type(text)}")
+    optional = {key: _as_str(record.get(getattr(fields, key)), getattr(fields, key), where) for key in OPTIONAL}
     present = {key: value if value and value.strip() else None for key, value in optional.items()}
+    if doc_id is None:
+        doc_id = made_id(present["url"], text)
     return Document(id=doc_id, text=text, origin=where, **present)
 
 
-def _checked_document(record: Mapping[str, Any], where: str) -> Document | InputError:
+def _checked_document(record: Mapping[str, Any], where: str, fields: Fields = DEFAULT_FIELDS) -> Document | InputError:
     """The record as a Document, or the InputError that says why it cannot be one."""
     try:
-        return _document(record, where)
+        return _document(record, where, fields)
     except InputError as err:
         return err
 

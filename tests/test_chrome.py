@@ -187,8 +187,8 @@ def test_compare_drops_the_outlets_chrome_with_a_saved_model(tmp_path: Path) -> 
     for k, doc in enumerate((a, b)):
         (tmp_path / f"{k}.jsonl").write_text(json.dumps({"id": doc.id, "text": doc.text, "outlet": doc.outlet}))
     files = [str(tmp_path / "0.jsonl"), str(tmp_path / "1.jsonl")]
-    plain = json.loads(CliRunner().invoke(main, ["compare", *files]).stdout)
-    with_model = json.loads(CliRunner().invoke(main, ["compare", "--chrome", str(model), *files]).stdout)
+    plain = json.loads(CliRunner().invoke(main, ["compare", "-f", "json", *files]).stdout)
+    with_model = json.loads(CliRunner().invoke(main, ["compare", "-f", "json", "--chrome", str(model), *files]).stdout)
     assert plain["scores"]["linked"] and plain["alignments"]
     assert not with_model["scores"]["linked"] and not with_model["alignments"]
     assert with_model["verdict"]["label"] == "independent"

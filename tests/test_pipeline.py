@@ -247,3 +247,18 @@ def test_without_evidence_the_verdicts_are_the_same_and_matches_keep_only_counts
     assert [(m.a, m.b, m.reused) for m in bare.matches] == [(m.a, m.b, m.reused) for m in news_result.matches]
     assert all(m.alignments == () for m in bare.matches)
     assert any(m.reused and len(m.alignments) == m.reused for m in news_result.matches)
+
+
+def test_compare_in_corpus_scores_a_pair_as_the_clustering_run_does(news_docs: list[Document]) -> None:
+    from dedup.errors import InputError
+    from dedup.pipeline import compare_in_corpus
+    from dedup.readers import IdPair
+
+    run = {frozenset((m.a, m.b)): m for m in cluster_documents(news_docs).matches}
+    found = compare_in_corpus(news_docs, [IdPair(REWRITE, WIRE, "here"), IdPair(WIRE, COPY, "here")])
+    assert [(c.a.id, c.b.id, c.label, c.original, c.derived) for c in found] == [
+        (REWRITE, WIRE, "rewrite", WIRE, REWRITE), (WIRE, COPY, "syndicated", WIRE, COPY)]
+    for c in found:
+        assert c.match == run[frozenset((c.a.id, c.b.id))].toward(c.a.id)
+    with pytest.raises(InputError, match="unknown id 'x'"):
+        compare_in_corpus(news_docs, [IdPair(WIRE, "x", "pairs.csv:3")])

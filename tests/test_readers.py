@@ -16,7 +16,7 @@ import pytest
 
 from dedup.encoding import reads_as_western
 from dedup.errors import InputError
-from dedup.readers import READERS, FileError, describe_skipped, read_corpus
+from dedup.readers import READERS, Fields, FileError, IdPair, describe_skipped, made_id, read_corpus, read_id_pairs, read_pairs
 from dedup.records import Document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
@@ -475,7 +475,7 @@ def test_html_without_the_extra_says_what_to_install(tmp_path: Path, monkeypatch
     monkeypatch.setitem(sys.modules, "dedup.html", None)
     err = read_error([str(path)])
     assert err.where == str(path)
-    assert "pip install 'dedup[html]'" in err.message
+    assert "pip install -e '.[html]'" in err.message
 
 
 def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -485,7 +485,7 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, monkeypatc
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     err = read_error([str(path)])
     assert err.where == str(path)
-    assert "pip install 'dedup[parquet]'" in err.message
+    assert "pip install -e '.[parquet]'" in err.message
 
 
 # --- parquet -------------------------------------------------------------------------
@@ -555,7 +555,7 @@ def test_parquet_missing_text_column(pq: Any, tmp_path: Path) -> None:
     path = write_parquet(pq, tmp_path / "m.parquet", {"id": ["a"], "body": ["x"]})
     err = read_error([path])
     assert err.where == path
-    assert err.message == "no 'text' column (columns: id, body)"
+    assert err.message == "no 'text' column (columns: id, body; --text-field names another)"
 
 
 def test_not_a_parquet_file(tmp_path: Path, pq: Any) -> None:
@@ -663,3 +663,64 @@ def test_describe_skipped() -> None:
     assert describe_skipped([FileError("m.jsonl", "x"), InputError("b.csv:2", "y")]) == (
         "skipped 1 bad file and 1 bad record: m.jsonl, b.csv:2"
     )
+
+
+# --- field mapping and made ids ------------------------------------------------------
+
+
+def test_fields_map_jsonl_keys(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"guid": 7, "body": "Text.", "hed": "T", "site": "S", "when": "2024-01-02"}) + "\n",
+                    encoding="utf-8")
+    fields = Fields(id="guid", text="body", title="hed", outlet="site", published="when")
+    [doc] = read_corpus([str(path)], fields=fields)
+    assert (doc.id, doc.text, doc.title, doc.outlet, doc.published) == ("7", "Text.", "T", "S", "2024-01-02")
+    err = read_error([str(path)])
+    assert "record has no 'id' field (--id-field names another, --make-ids makes ids)" in err.message
+
+
+def test_fields_map_parquet_columns(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "c.parquet"
+    pq.write_table(pa.table({"key": ["a"], "body": ["Some text."], "site": ["S"]}), path)
+    [doc] = read_corpus([str(path)], fields=Fields(id="key", text="body", outlet="site"))
+    assert (doc.id, doc.text, doc.outlet) == ("a", "Some text.", "S")
+
+
+def test_made_ids_hash_the_url_else_the_text_and_number_repeats(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("text,url\nOne.,http://x/1\nTwo.,\nTwo.,\nThree.,http://x/1\n", encoding="utf-8")
+    docs = read_corpus([str(path)], fields=Fields(make_ids=True))
+    url, text = made_id("http://x/1", ""), made_id(None, "Two.")
+    assert [d.id for d in docs] == [url, text, f"{text}-2", f"{url}-2"]
+    assert made_id(None, "Two.") == made_id("", "Two.") != made_id(None, "Two!")
+
+
+# --- pairs ---------------------------------------------------------------------------
+
+
+def test_read_id_pairs_from_csv_and_jsonl(tmp_path: Path) -> None:
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text("a,b,id\nx,y,p1\n\nz,w,\n", encoding="utf-8")
+    assert read_id_pairs(str(csv_path)) == [IdPair("x", "y", f"{csv_path}:2", "p1"), IdPair("z", "w", f"{csv_path}:4")]
+    jsonl = tmp_path / "p.jsonl"
+    jsonl.write_text('{"a": 1, "b": "y"}\n{"a": "x"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="no 'b' field") as err:
+        read_id_pairs(str(jsonl))
+    assert err.value.where == f"{jsonl}:2"
+
+
+def test_read_pairs_refuses_file_names_for_texts(tmp_path: Path) -> None:
+    page = tmp_path / "story"
+    page.write_text("text", encoding="utf-8")
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps({"id": "p", "a": "A whole text.", "b": str(page)}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="field 'b' is a file name"):
+        read_pairs(str(path))
+    path.write_text(json.dumps({"id": "p", "a": "A text.", "b": "corpus.jsonl"}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="field 'b' is a file name"):
+        read_pairs(str(path))
+    path.write_text(json.dumps({"id": "p", "a": "Word", "b": "Another"}) + "\n", encoding="utf-8")
+    assert read_pairs(str(path)) == [("p", "Word", "Another")]
