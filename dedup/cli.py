@@ -138,6 +138,7 @@ def cluster(
         advance=bar.advance if bar else None,
         evidence=False,
         chrome=chrome,
+        keep_chrome=save_chrome is not None,
     )
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
