@@ -226,6 +226,7 @@ def cluster(
             advance=bar.advance if bar else None,
             evidence=False,
             chrome=chrome,
+            keep_chrome=save_chrome is not None,
         )
     warn_skipped(result, skipped)
     if save_chrome is not None and result.chrome is not None:

@@ -196,12 +196,12 @@ class _Corpus:
     owner: np.ndarray
     kept: np.ndarray
     chrome_only: np.ndarray
-    chrome: ChromeModel
+    chrome: ChromeModel | None
 
 
 def _digest_corpus(
     spool: Spool, config: Config, background: Background, pool: ProcessPoolExecutor | None, workers: int,
-    scratch: Path, advance: Advance | None, chrome: ChromeModel | None,
+    scratch: Path, advance: Advance | None, chrome: ChromeModel | None, keep_chrome: bool,
 ) -> _Corpus:
     """Prepare, sign and digest every spooled document, in the pool when there is one.
 
@@ -212,6 +212,9 @@ def _digest_corpus(
     model = chrome.copy() if chrome is not None else ChromeModel(config.normalize)
     model.update_stats(pool.map(count, extents) if pool is not None else map(count, extents))
     job = partial(_digest_chunk, chrome=model.chrome, config=config)
+    if not keep_chrome:
+        # Its counts (some 20 bytes a distinct unit) are not needed past this point.
+        model = None
     builder = FeatureBuilder(background, Records(scratch / "texts"))
     num_perm = config.signature.num_perm
     documents = Bands(band_params(config.candidates.doc_threshold, num_perm)[0], scratch / "document-bands")
@@ -269,6 +272,7 @@ def cluster_documents(
     advance: Advance | None = None,
     evidence: bool = True,
     chrome: ChromeModel | None = None,
+    keep_chrome: bool = False,
 ) -> Result:
     """Find wire-origin clusters in a corpus and label every document in them.
 
@@ -282,7 +286,8 @@ def cluster_documents(
     reused passages); with ``evidence=False`` they leave out the texts of the
     aligned passages, which a corpus of millions cannot keep in memory.
     ``chrome``: a chrome model to start from (``ChromeModel.load``); the run
-    learns the corpus' chrome on top of it, in a copy (``Result.chrome``).
+    learns the corpus' chrome on top of it, in a copy, which ``Result.chrome``
+    holds with ``keep_chrome`` (to save it; otherwise its counts are freed early).
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -297,7 +302,9 @@ def cluster_documents(
 
     model = background if background is not None else load_background()
     with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
-        spool, members, corpus, workers = _read_and_digest(docs, config, model, workers, Path(scratch), advance, chrome)
+        spool, members, corpus, workers = _read_and_digest(
+            docs, config, model, workers, Path(scratch), advance, chrome, keep_chrome
+        )
         features, learned = corpus.features, corpus.chrome
         skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
         all_chrome = tuple(m.id for m, chrome_only in zip(members, corpus.chrome_only.tolist()) if chrome_only)
@@ -332,13 +339,13 @@ def cluster_documents(
 
 def _read_and_digest(
     docs: Iterable[Document], config: Config, model: Background, workers: int, scratch: Path, advance: Advance | None,
-    chrome: ChromeModel | None,
+    chrome: ChromeModel | None, keep_chrome: bool = False,
 ) -> tuple[Spool, list[Member], _Corpus, int]:
     """The documents spooled and digested as a clustering run does: the spool, its members, the digest, the workers."""
     spool, members = _spooled(docs, scratch / "documents")
     workers = workers or auto_workers(len(spool))
     with _spawned_pool(workers) as pool:
-        corpus = _digest_corpus(spool, config, model, pool, workers, scratch, advance, chrome)
+        corpus = _digest_corpus(spool, config, model, pool, workers, scratch, advance, chrome, keep_chrome)
     return spool, members, corpus, workers
 
 

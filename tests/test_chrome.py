@@ -202,6 +202,7 @@ def test_cluster_starts_from_a_saved_model(tmp_path: Path) -> None:
     two = tmp_path / "two.jsonl"
     two.write_text("\n".join(json.dumps({"id": d.id, "text": d.text, "outlet": d.outlet}) for d in docs[1:3]))
     assert cluster_documents(read_corpus([str(two)])).stats["links"] == 1
-    result = cluster_documents(read_corpus([str(two)]), chrome=ChromeModel.load(model))
+    assert cluster_documents(read_corpus([str(two)])).chrome is None
+    result = cluster_documents(read_corpus([str(two)]), chrome=ChromeModel.load(model), keep_chrome=True)
     assert result.stats["links"] == 0
     assert result.chrome is not None and result.chrome.documents == len(docs) + 2
