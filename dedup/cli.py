@@ -15,6 +15,7 @@ from dedup.allocator import release_freed_arrays
 from dedup.cluster import label_corpus
 from dedup.config import Config
 from dedup.errors import InputError
+from dedup.index.cli import commands as index_commands
 from dedup.pipeline import (
     auto_workers,
     cluster_documents,
@@ -182,3 +183,6 @@ def compare(files: tuple[str, ...], pairs_file: str | None, workers: int) -> Non
         {"a": match.a, "b": match.b, "verdict": verdict, "scores": match_scores(match),
          "alignments": [alignment_record(a) for a in match.alignments]},
         indent=2, ensure_ascii=False))
+
+
+main.add_command(index_commands(input_errors))
