@@ -47,21 +47,29 @@ def encode_digests(digest: Digest) -> list[bytes]:
     out = []
     vocabulary = np.array(digest.vocabulary + ("",), dtype=object)
     passage_first = np.r_[0, np.cumsum(digest.counts)]
+    docs, passages, shingles = digest.documents, digest.passages, digest.shingles
     for k in range(len(digest.ids)):
-        doc = digest.documents[k]
+        d0, d1 = docs.indptr[k], docs.indptr[k + 1]
         p0, p1 = int(passage_first[k]), int(passage_first[k + 1])
-        rows = digest.passages[p0:p1]
-        used, local = np.unique(np.r_[doc.indices, rows.indices], return_inverse=True)
+        c0, c1 = passages.indptr[p0], passages.indptr[p1]
+        doc_cols, passage_cols = docs.indices[d0:d1], passages.indices[c0:c1]
+        # A passage's stems are among its document's, whose columns are sorted and distinct.
+        columns = np.r_[doc_cols, passage_cols]
+        local = np.searchsorted(doc_cols, columns)
+        if columns.size and (not doc_cols.size or not np.array_equal(doc_cols[np.minimum(local, doc_cols.size - 1)], columns)):
+            used, local = np.unique(columns, return_inverse=True)
+        else:
+            used = doc_cols
         local = local.astype(np.int32)
         ptr = digest.phrase_ptr[p0 : p1 + 1]
         sections = {
             "vocabulary": "\n".join(vocabulary[used].tolist()).encode("utf-8"),
-            "doc_cols": local[: doc.indices.size],
-            "doc_vals": doc.data,
-            "passage_ptr": rows.indptr,
-            "passage_cols": local[doc.indices.size :],
-            "passage_vals": rows.data,
-            "shingles": digest.shingles[k].indices,
+            "doc_cols": local[: doc_cols.size],
+            "doc_vals": docs.data[d0:d1],
+            "passage_ptr": passages.indptr[p0 : p1 + 1] - c0,
+            "passage_cols": local[doc_cols.size :],
+            "passage_vals": passages.data[c0:c1],
+            "shingles": shingles.indices[shingles.indptr[k] : shingles.indptr[k + 1]],
             "phrases": digest.phrases[ptr[0] : ptr[-1]],
             "phrase_ptr": ptr - ptr[0],
             "story": digest.story[p0:p1],

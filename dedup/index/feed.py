@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,7 +31,7 @@ from dedup.background import Background, load_background
 from dedup.boilerplate import Boilerplate
 from dedup.cluster import Member, parse_date
 from dedup.config import Config
-from dedup.index.codec import decode_digests, encode_digests, encode_signature
+from dedup.index.codec import CodecError, decode_digests, encode_digests, encode_signature
 from dedup.index.layout import Members, arrive, band_members, candidate_pairs
 from dedup.index.store import (
     Changes, ConflictError, IndexFileError, NewDoc, NotFoundError, Store, StoredDoc, StoredMatch,
@@ -136,12 +137,21 @@ class Index:
     def close(self) -> None:
         self.store.close()
 
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[None]:
+        """A store transaction in which a damaged stored record is the index's error, not a traceback."""
+        try:
+            with self.store.transaction(write=write):
+                yield
+        except CodecError as err:
+            raise IndexFileError(self.store.location, f"damaged record in the index ({err})") from None
+
     # The verbs.
 
     def add(self, docs: Iterable[Document]) -> Judged:
         """Judge and store documents in the order given (feed order), in one transaction."""
         docs = list(docs)
-        with self.store.transaction(write=True):
+        with self._transaction(write=True):
             changes, known, skipped = self._judge(docs)
             committed = self.store.apply(changes)
         return Judged(_in_order(docs, known, committed), skipped)
@@ -149,29 +159,28 @@ class Index:
     def query(self, docs: Iterable[Document]) -> Judged:
         """The verdicts ``add`` would give, storing nothing (events carry seq 0)."""
         docs = list(docs)
-        with self.store.transaction(write=False):
+        with self._transaction(write=False):
             changes, known, skipped = self._judge(docs)
         events = [IndexEvent(0, kind, v) for kind, _, v in changes.events]
         return Judged(_in_order(docs, known, events), skipped)
 
     def get(self, doc_id: str) -> Entry:
         """A stored document's verdict and the evidence against its source."""
-        with self.store.transaction(write=False):
+        with self._transaction(write=False):
             doc = self.store.docs_by_id([doc_id]).get(doc_id)
             if doc is None:
                 raise NotFoundError(doc_id)
             evidence = None
-            if doc.verdict.source is not None:
-                source = self.store.docs_by_id([doc.verdict.source]).get(doc.verdict.source)
-                pair = tuple(sorted((doc.seq, source.seq))) if source else None
-                for m in self.store.matches([doc.seq]):
-                    if (m.a, m.b) == pair:
-                        evidence = m.match.toward(doc_id)
+            source = self.store.docs_by_id([doc.verdict.source]).get(doc.verdict.source or "")
+            if source is not None:
+                pair = np.array([sorted((doc.seq, source.seq))])
+                found = self._verify(pair, _Batch(), evidence=True)
+                evidence = found[0].toward(doc_id) if found else None
         return Entry(doc.verdict, doc.seq, doc.event, doc.published, evidence)
 
     def remove(self, ids: Sequence[str]) -> Judged:
         """Remove documents; their clusters are labelled again (removing an original elects another)."""
-        with self.store.transaction(write=True):
+        with self._transaction(write=True):
             stored = self.store.docs_by_id(list(ids))
             for doc_id in ids:
                 if doc_id not in stored:
@@ -182,7 +191,7 @@ class Index:
     def expire(self, older_than: float, now: float | None = None, batch: int = 1000) -> Judged:
         """Remove the documents older than ``older_than`` seconds (by ``published``, else when added)."""
         cutoff = (time.time() if now is None else now) - older_than
-        with self.store.transaction(write=False):
+        with self._transaction(write=False):
             ids = self.store.older_than(cutoff)
         events: list[IndexEvent] = []
         for start in range(0, len(ids), batch):
@@ -190,12 +199,12 @@ class Index:
         return Judged(tuple(events))
 
     def stats(self) -> dict[str, Any]:
-        with self.store.transaction(write=False):
+        with self._transaction(write=False):
             return self.store.stats()
 
     def events(self, since: int = 0, limit: int | None = None) -> list[IndexEvent]:
         """The stored events after sequence number ``since``, in commit order."""
-        with self.store.transaction(write=False):
+        with self._transaction(write=False):
             return self.store.events(since, limit)
 
     # Judging a batch.
@@ -289,8 +298,9 @@ class Index:
             events=[(EventKind.REVISED, s, v) for s, v in revised.items()],
         )
 
-    def _verify(self, pairs: np.ndarray, batch: _Batch) -> list[Match]:
-        """Verify pairs of sequence numbers (low, high); the matches that share text are kept in the batch."""
+    def _verify(self, pairs: np.ndarray, batch: _Batch, evidence: bool = False) -> list[Match]:
+        """Verify pairs of sequence numbers (low, high); the matches that share text are kept in the batch
+        (with the aligned passages' texts only when asked for ``evidence``: they are not stored)."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         batch.checked.update(map(tuple, pairs.tolist()))
         if not pairs.size:
@@ -302,7 +312,7 @@ class Index:
         subset = decode_digests([ids[s] for s in seqs.tolist()], [blobs[s] for s in seqs.tolist()])
         features = self._features(subset, np.isin(seqs, stored))
         seq_of = dict(zip((ids[s] for s in seqs.tolist()), seqs.tolist()))
-        found = verify_pairs(features, np.searchsorted(seqs, pairs), self.config.verify, sharing_only=True)
+        found = verify_pairs(features, np.searchsorted(seqs, pairs), self.config.verify, evidence, sharing_only=True)
         for m in found:
             batch.matches[(seq_of[m.a], seq_of[m.b])] = m
         return found

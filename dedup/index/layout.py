@@ -126,13 +126,29 @@ def candidate_pairs(found: Arrivals, config: CandidateConfig) -> np.ndarray:
     a, b = found.earlier, found.arriving
     low, high = np.minimum(a.docs, b.docs), np.maximum(a.docs, b.docs)
     level = a.passages == DOCUMENT
-    doc_pairs = np.unique(np.stack([low[level], high[level]], axis=1), axis=0)
+    doc_pairs = np.unique(_pair_keys(low[level], high[level]))
     apart = ~level & (a.docs != b.docs)
     first_is_a = a.docs < b.docs
+    low, high = low[apart], high[apart]
     pa = np.where(first_is_a, a.passages, b.passages)[apart]
     pb = np.where(first_is_a, b.passages, a.passages)[apart]
-    passage_pairs, bands = np.unique(np.stack([low[apart], high[apart], pa, pb], axis=1), axis=0, return_counts=True)
-    owners, inverse, hits = np.unique(passage_pairs[:, :2], axis=0, return_inverse=True, return_counts=True)
-    strong = np.bincount(inverse.ravel(), bands >= config.strong_passage_bands, len(owners)) > 0
-    through_passages = owners[(hits >= config.min_passage_hits) | strong].reshape(-1, 2)
-    return np.unique(np.concatenate([doc_pairs.reshape(-1, 2), through_passages]).astype(np.int64), axis=0)
+    order = np.lexsort((pb, pa, high, low))
+    low, high, pa, pb = low[order], high[order], pa[order], pb[order]
+    new_pair = np.ones(low.size, dtype=bool)
+    new_pair[1:] = (low[1:] != low[:-1]) | (high[1:] != high[:-1]) | (pa[1:] != pa[:-1]) | (pb[1:] != pb[:-1])
+    starts = np.flatnonzero(new_pair)
+    bands = np.diff(np.r_[starts, low.size])
+    owners = _pair_keys(low[starts], high[starts])
+    new_owner = np.ones(owners.size, dtype=bool)
+    new_owner[1:] = owners[1:] != owners[:-1]
+    owner_starts = np.flatnonzero(new_owner)
+    hits = np.diff(np.r_[owner_starts, owners.size])
+    strong = (np.maximum.reduceat(bands, owner_starts) if owners.size else hits) >= config.strong_passage_bands
+    through_passages = owners[owner_starts][(hits >= config.min_passage_hits) | strong]
+    keys = np.union1d(doc_pairs, through_passages)
+    return np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1).astype(np.int64)
+
+
+def _pair_keys(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """One int64 per document pair (sequence numbers below 2**31)."""
+    return (low.astype(np.int64) << 32) | high.astype(np.int64)

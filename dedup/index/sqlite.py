@@ -88,6 +88,8 @@ def check_file(path: Path) -> None:
             (app,) = conn.execute("PRAGMA application_id").fetchone()
             (version,) = conn.execute("PRAGMA user_version").fetchone()
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "meta" in tables:
+                conn.execute("SELECT key, value FROM meta").fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError as err:
@@ -149,7 +151,10 @@ class SQLiteStore:
             raise IndexFileError(str(self.path), f"corrupt index file ({err})") from None
 
     def meta(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT key, value FROM meta"))
+        try:
+            return dict(self.conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as err:
+            raise IndexFileError(str(self.path), f"corrupt index file ({err})") from None
 
     def next_seq(self) -> int:
         return int(self.conn.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()[0])
@@ -260,6 +265,8 @@ class SQLiteStore:
             ((verdict_json(v), v.label.value, v.cluster, event_of.get(seq, 0), seq)
              for seq, v in changes.verdicts.items()))
         m = changes.members
+        order = np.lexsort((m.passages, m.docs, m.keys))
+        m = m.take(order)
         c.executemany("INSERT OR IGNORE INTO members VALUES (?, ?, ?)",
                       zip(m.keys.tolist(), m.docs.tolist(), m.passages.tolist()))
         c.executemany("INSERT OR REPLACE INTO matches VALUES (?, ?, ?)",

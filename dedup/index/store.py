@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from dedup.errors import InputError
 from dedup.index.layout import Members
-from dedup.records import Alignment, EventKind, IndexEvent, Label, Match, Verdict
+from dedup.records import EventKind, IndexEvent, Label, Match, Verdict
 
 SCHEMA_VERSION = 1
 
@@ -152,16 +152,16 @@ def verdict_from_json(text: str) -> Verdict:
     return Verdict(doc_id, cluster, Label(label), source, score, reuse, int(passages), tuple(links))
 
 
+# The fields of a stored match: all but the aligned passages' texts, which ``Index.get`` verifies again.
+_MATCH_FIELDS = tuple(f for f in Match.__slots__ if f != "alignments")
+
+
 def match_json(m: Match) -> str:
-    record = asdict(m)
-    record["alignments"] = [[a.a_index, a.b_index, a.a_text, a.b_text, a.score, list(a.phrases)] for a in m.alignments]
-    return json.dumps(record, ensure_ascii=False)
+    return json.dumps([getattr(m, f) for f in _MATCH_FIELDS])
 
 
 def match_from_json(text: str) -> Match:
-    record = json.loads(text)
-    record["alignments"] = tuple(Alignment(i, j, x, y, s, tuple(p)) for i, j, x, y, s, p in record["alignments"])
-    return Match(**record)
+    return Match(**dict(zip(_MATCH_FIELDS, json.loads(text), strict=True)))
 
 
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
