@@ -171,7 +171,8 @@ class Index:
             if doc is None:
                 raise NotFoundError(doc_id)
             evidence = None
-            source = self.store.docs_by_id([doc.verdict.source]).get(doc.verdict.source or "")
+            source_id = doc.verdict.source
+            source = self.store.docs_by_id([source_id]).get(source_id) if source_id is not None else None
             if source is not None:
                 pair = np.array([sorted((doc.seq, source.seq))])
                 found = self._verify(pair, _Batch(), evidence=True)
