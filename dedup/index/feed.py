@@ -9,9 +9,9 @@ and the link components the new matches touch are labelled again by the batch
 labelling (``pipeline.label_verifying``), which is what ``cluster.relabel_corpus``
 does within one run. A stored verdict that changes is a revision event.
 
-Page chrome: ``chrome`` gives the line keys to strip from a document
-(``Boilerplate.keys_for``). Nothing is learned from the feed yet; a fitted
-chrome model (fit / update / transform, stored in the database) plugs in there.
+Page chrome: ``chrome`` gives the line keys to strip from arriving documents;
+by default the corpus rule over running line counts (``chrome.RunningChrome``),
+where the fitted chrome model being built beside the index will plug in.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from dedup.background import Background, load_background
-from dedup.boilerplate import Boilerplate
 from dedup.cluster import Member, parse_date
 from dedup.config import Config
+from dedup.index.chrome import RunningChrome, Seen
 from dedup.index.codec import CodecError, decode_digests, encode_digests, encode_signature
 from dedup.index.layout import Members, arrive, band_members, candidate_pairs
 from dedup.index.store import (
@@ -45,9 +45,10 @@ __all__ = ["Index", "Judged", "Entry", "ConflictError", "IndexFileError", "NotFo
 
 
 class Chrome(Protocol):
-    """Page chrome to strip from a document before it is prepared: the seam of a fitted chrome model."""
+    """Page chrome to strip from arriving documents: the seam of a fitted chrome model (``chrome.py``)."""
 
-    def keys_for(self, doc: Document) -> frozenset[str]: ...
+    def keys(self, docs: Sequence[Document], seen: Seen) -> tuple[list[frozenset[str]], tuple[np.ndarray, np.ndarray]]:
+        """The line keys to strip from each document, and the line counts to add to the stored ones."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class _Batch:
     blobs: dict[int, bytes] = field(default_factory=dict)
     matches: dict[tuple[int, int], Match] = field(default_factory=dict)
     checked: set[tuple[int, int]] = field(default_factory=set)
+    dropped: set[tuple[int, int]] = field(default_factory=set)
     removed: set[int] = field(default_factory=set)
 
 
@@ -126,7 +128,7 @@ class Index:
             raise IndexFileError(str(location), "made with another configuration; open it without one")
         self.background = background if background is not None else load_background()
         self._background_phrases = phrase_counts(self.background)
-        self.chrome: Chrome = chrome if chrome is not None else Boilerplate()
+        self.chrome: Chrome = chrome if chrome is not None else RunningChrome(self.config.normalize)
 
     def __enter__(self) -> Index:
         return self
@@ -228,7 +230,8 @@ class Index:
                 continue
             first[doc.id] = k
             fresh.append(k)
-        prepared = [prepare(docs[k], self.chrome.keys_for(docs[k]), cfg.normalize) for k in fresh]
+        chrome, lines = self.chrome.keys([docs[k] for k in fresh], self.store.line_counts)
+        prepared = [prepare(docs[k], keys, cfg.normalize) for k, keys in zip(fresh, chrome)]
         kept = [p for p in prepared if p.words]
         skipped = tuple(p.id for p in prepared if not p.words)
         seqs = np.arange(len(kept), dtype=np.int64) + self.store.next_seq()
@@ -259,6 +262,7 @@ class Index:
                 stored_members.keys[stored_members.docs == seq].astype("<i8").tobytes(),
             ))
         changes.members = stored_members
+        changes.lines = lines
         changes.n_docs = len(kept)
         changes.events = [(EventKind.VERDICT, s, verdicts[s]) for s in seqs.tolist()] + changes.events
         seq_of = {doc_id: seq for seq, doc_id in batch.ids.items()}
@@ -292,6 +296,7 @@ class Index:
         keys, phrase_df = counted.phrase_df
         return Changes(
             matches=[StoredMatch(a, b, m) for (a, b), m in batch.matches.items()],
+            dropped=sorted(batch.dropped),
             checked=np.array(sorted(batch.checked), dtype=np.int64).reshape(-1, 2),
             stem_df={s: sign * int(n) for s, n in zip(counted.vocabulary, stem_df.tolist()) if n},
             phrase_df=(keys, sign * phrase_df.astype(np.int64)),
@@ -359,6 +364,7 @@ class Index:
                        for x in (a, b)}
             frontier = reached - affected
             affected |= frontier
+        self._reverify(matches, affected, batch)
         stored_docs = self.store.docs_by_seq(sorted(affected - set(batch.ids)))
         order = sorted(affected)
         members = [batch.members[s] if s in batch.members else _member(stored_docs[s]) for s in order]
@@ -373,6 +379,25 @@ class Index:
         in_affected = [m for (a, b), m in matches.items() if a in position or b in position]
         labelling, _ = label_verifying(check, ids, members, in_affected, verified, self.config.label, 0)
         return {int(seq_at[k]): v for k, v in enumerate(labelling.verdicts)}
+
+
+    def _reverify(self, matches: dict[tuple[int, int], Match], affected: set[int], batch: _Batch) -> None:
+        """Verify the stored matches within the affected components again, with the IDF of today.
+
+        A pair verified when its phrases were still rare in the feed may share
+        less text by the batch rules over everything seen since; matches that
+        no longer share text are dropped.
+        """
+        stale = sorted(p for p in matches if p not in batch.matches and p[0] in affected and p[1] in affected)
+        if not stale:
+            return
+        self._verify(np.array(stale, dtype=np.int64), batch)
+        for pair in stale:
+            if pair in batch.matches:
+                matches[pair] = batch.matches[pair]
+            else:
+                del matches[pair]
+                batch.dropped.add(pair)
 
 
 class _Verified:

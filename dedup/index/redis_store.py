@@ -9,7 +9,7 @@ storage, a hash per band of LSH buckets, was the reference):
 - ``dedup:m:<2 bytes>`` (hashes): bucket key (8 bytes) -> its first members, 12 bytes each
   (document int64, passage int32), grouped by the key's first two bytes;
 - ``dedup:x:<seq>`` (hash): partner -> match JSON; ``dedup:c:<seq>`` (set): verified partners above it;
-- ``dedup:stems``, ``dedup:phrases`` (hashes): document frequencies; ``dedup:events`` (list): the events.
+- ``dedup:stems``, ``dedup:phrases``, ``dedup:lines`` (hashes): document frequencies and line counts; ``dedup:events`` (list): the events.
 
 Writers hold one lock (``dedup:lock``) for a batch, reads included, so two writers
 adding the same article store it once; a batch's writes go in one MULTI/EXEC,
@@ -218,6 +218,11 @@ class RedisStore:
         return (n, np.array([int(v or 0) for v in stem_df], dtype=np.int64),
                 np.array([int(v or 0) for v in phrase_df], dtype=np.int64))
 
+    def line_counts(self, hashes: np.ndarray) -> np.ndarray:
+        keys = [k.tobytes() for k in np.asarray(hashes, dtype=np.uint64).astype("<u8")]
+        found = [v for part in chunks(keys, 1 << 16) for v in self.r.hmget(P + "lines", part)]
+        return np.array([int(v or 0) for v in found], dtype=np.int64)
+
     def apply(self, changes: Changes) -> list[IndexEvent]:
         r = self.r
         removed = self._docs(changes.removed)
@@ -271,6 +276,9 @@ class RedisStore:
             records["key"], records["doc"], records["passage"] = m.keys, m.docs, m.passages
             for part in chunks(records, 1 << 18):
                 self._append(args=[P, part.tobytes()], client=pipe)
+        for a, b in changes.dropped:
+            pipe.hdel(f"{P}x:{a}", b)
+            pipe.hdel(f"{P}x:{b}", a)
         for x in changes.matches:
             body = match_json(x.match)
             pipe.hset(f"{P}x:{x.a}", x.b, body)
@@ -282,6 +290,8 @@ class RedisStore:
         hashes, deltas = changes.phrase_df
         for key, delta in zip(hashes.astype("<u8"), deltas.tolist()):
             pipe.hincrby(P + "phrases", key.tobytes(), delta)
+        for key, count in zip(changes.lines[0].astype("<u8"), changes.lines[1].tolist()):
+            pipe.hincrby(P + "lines", key.tobytes(), count)
         pipe.hincrby(P + "meta", "n_docs", changes.n_docs)
         if changes.docs:
             pipe.hset(P + "meta", "next_seq", max(self.next_seq(), max(d.doc.seq for d in changes.docs) + 1))

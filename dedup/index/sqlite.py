@@ -59,6 +59,7 @@ CREATE TABLE checked(a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY(a, b)) 
 CREATE INDEX checked_b ON checked(b);
 CREATE TABLE stems(stem TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrases(hash INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE lines(hash INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, doc TEXT NOT NULL,
     verdict TEXT NOT NULL);
 """
@@ -236,6 +237,14 @@ class SQLiteStore:
             np.array([phrase_df.get(k, 0) for k in keys.tolist()], dtype=np.int64),
         )
 
+    def line_counts(self, hashes: np.ndarray) -> np.ndarray:
+        keys = np.asarray(hashes, dtype=np.uint64).view(np.int64).tolist()
+        found: dict[int, int] = {}
+        for part in chunks(keys, _BATCH):
+            found.update(self.conn.execute(
+                "SELECT l.hash, l.df FROM json_each(?) j JOIN lines l ON l.hash = j.value", (json.dumps(part),)))
+        return np.array([found.get(k, 0) for k in keys], dtype=np.int64)
+
     def apply(self, changes: Changes) -> list[IndexEvent]:
         c = self.conn
         for seq in changes.removed:
@@ -269,6 +278,7 @@ class SQLiteStore:
         m = m.take(order)
         c.executemany("INSERT OR IGNORE INTO members VALUES (?, ?, ?)",
                       zip(m.keys.tolist(), m.docs.tolist(), m.passages.tolist()))
+        c.executemany("DELETE FROM matches WHERE a = ? AND b = ?", changes.dropped)
         c.executemany("INSERT OR REPLACE INTO matches VALUES (?, ?, ?)",
                       ((x.a, x.b, match_json(x.match)) for x in changes.matches))
         c.executemany("INSERT OR IGNORE INTO checked VALUES (?, ?)", changes.checked.tolist())
@@ -282,6 +292,9 @@ class SQLiteStore:
         if (deltas < 0).any():
             c.execute("DELETE FROM phrases WHERE hash IN (SELECT value FROM json_each(?)) AND df <= 0",
                       (json.dumps(hashes.astype(np.uint64).view(np.int64)[deltas < 0].tolist()),))
+        hashes, counts = changes.lines
+        c.executemany("INSERT INTO lines VALUES (?, ?) ON CONFLICT(hash) DO UPDATE SET df = df + excluded.df",
+                      zip(hashes.astype(np.uint64).view(np.int64).tolist(), counts.tolist()))
         c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'n_docs'", (changes.n_docs,))
         if changes.docs:
             top = max(d.doc.seq for d in changes.docs) + 1
