@@ -8,7 +8,7 @@ storage, a hash per band of LSH buckets, was the reference):
   verdict, fields and blobs (digest, signature, band keys); ``dedup:at`` (sorted set): age;
 - ``dedup:m:<2 bytes>`` (hashes): bucket key (8 bytes) -> its first members, 12 bytes each
   (document int64, passage int32), grouped by the key's first two bytes;
-- ``dedup:x:<seq>`` (hash): partner -> match JSON; ``dedup:c:<seq>`` (set): verified partners above it;
+- ``dedup:x:<seq>`` (hash): partner -> match JSON; ``dedup:age`` (sorted set): each match's IDF age; ``dedup:c:<seq>`` (set): verified partners above it;
 - ``dedup:stems``, ``dedup:phrases``, ``dedup:lines`` (hashes): document frequencies and line counts; ``dedup:events`` (list): the events.
 
 Writers hold one lock (``dedup:lock``) for a batch, reads included, so two writers
@@ -200,8 +200,13 @@ class RedisStore:
             for other, body in found.items():
                 a, b = sorted((seq, int(other)))
                 if (a, b) not in out:
-                    out[(a, b)] = StoredMatch(a, b, match_from_json(body.decode()))
+                    n, match = json.loads(body)
+                    out[(a, b)] = StoredMatch(a, b, match_from_json(match), n)
         return list(out.values())
+
+    def stale(self, below: int, limit: int) -> list[tuple[int, int]]:
+        found = self.r.zrangebyscore(P + "age", "-inf", f"({below}", start=0, num=limit)
+        return [tuple(int(x) for x in member.split(b":")) for member in found]
 
     def checked(self, pairs: np.ndarray) -> np.ndarray:
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
@@ -239,6 +244,7 @@ class RedisStore:
                 self._drop(args=[P, records.tobytes()], client=pipe)
             for other in partners[s]:
                 pipe.hdel(f"{P}x:{other}", s)
+                pipe.zrem(P + "age", f"{min(s, other)}:{max(s, other)}")
             pipe.delete(f"{P}d:{s}", f"{P}x:{s}", f"{P}c:{s}")
             pipe.zrem(P + "at", s)
             if s in removed:
@@ -279,10 +285,12 @@ class RedisStore:
         for a, b in changes.dropped:
             pipe.hdel(f"{P}x:{a}", b)
             pipe.hdel(f"{P}x:{b}", a)
+            pipe.zrem(P + "age", f"{a}:{b}")
         for x in changes.matches:
-            body = match_json(x.match)
+            body = json.dumps([x.n, match_json(x.match)])
             pipe.hset(f"{P}x:{x.a}", x.b, body)
             pipe.hset(f"{P}x:{x.b}", x.a, body)
+            pipe.zadd(P + "age", {f"{x.a}:{x.b}": x.n})
         for a, b in changes.checked.tolist():
             pipe.sadd(f"{P}c:{a}", b)
         for stem, delta in changes.stem_df.items():

@@ -53,8 +53,10 @@ CREATE INDEX docs_at ON docs(at);
 CREATE TABLE blobs(seq INTEGER PRIMARY KEY, digest BLOB NOT NULL, signature BLOB NOT NULL, bands BLOB NOT NULL);
 CREATE TABLE members(key INTEGER NOT NULL, doc INTEGER NOT NULL, passage INTEGER NOT NULL,
     PRIMARY KEY(key, doc, passage)) WITHOUT ROWID;
-CREATE TABLE matches(a INTEGER NOT NULL, b INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;
+CREATE TABLE matches(a INTEGER NOT NULL, b INTEGER NOT NULL, body TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY(a, b)) WITHOUT ROWID;
 CREATE INDEX matches_b ON matches(b);
+CREATE INDEX matches_n ON matches(n);
 CREATE TABLE checked(a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;
 CREATE INDEX checked_b ON checked(b);
 CREATE TABLE stems(stem TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
@@ -203,12 +205,16 @@ class SQLiteStore:
         out: dict[tuple[int, int], StoredMatch] = {}
         for part in chunks([int(s) for s in seqs], _BATCH):
             arg = json.dumps(part)
-            for a, b, body in self.conn.execute(
-                "SELECT a, b, body FROM matches WHERE a IN (SELECT value FROM json_each(?1)) "
-                "UNION ALL SELECT a, b, body FROM matches WHERE b IN (SELECT value FROM json_each(?1))", (arg,)):
+            for a, b, body, n in self.conn.execute(
+                "SELECT a, b, body, n FROM matches WHERE a IN (SELECT value FROM json_each(?1)) "
+                "UNION ALL SELECT a, b, body, n FROM matches WHERE b IN (SELECT value FROM json_each(?1))", (arg,)):
                 if (a, b) not in out:
-                    out[(a, b)] = StoredMatch(a, b, match_from_json(body))
+                    out[(a, b)] = StoredMatch(a, b, match_from_json(body), n)
         return list(out.values())
+
+    def stale(self, below: int, limit: int) -> list[tuple[int, int]]:
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT a, b FROM matches WHERE n < ? ORDER BY n LIMIT ?", (below, limit))]
 
     def checked(self, pairs: np.ndarray) -> np.ndarray:
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
@@ -279,8 +285,8 @@ class SQLiteStore:
         c.executemany("INSERT OR IGNORE INTO members VALUES (?, ?, ?)",
                       zip(m.keys.tolist(), m.docs.tolist(), m.passages.tolist()))
         c.executemany("DELETE FROM matches WHERE a = ? AND b = ?", changes.dropped)
-        c.executemany("INSERT OR REPLACE INTO matches VALUES (?, ?, ?)",
-                      ((x.a, x.b, match_json(x.match)) for x in changes.matches))
+        c.executemany("INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?)",
+                      ((x.a, x.b, match_json(x.match), x.n) for x in changes.matches))
         c.executemany("INSERT OR IGNORE INTO checked VALUES (?, ?)", changes.checked.tolist())
         c.executemany("INSERT INTO stems VALUES (?, ?) ON CONFLICT(stem) DO UPDATE SET df = df + excluded.df",
                       changes.stem_df.items())

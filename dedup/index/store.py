@@ -71,11 +71,13 @@ class NewDoc:
 
 @dataclass(frozen=True, slots=True)
 class StoredMatch:
-    """A verified pair that shares text, between documents ``a`` < ``b`` (sequence numbers)."""
+    """A verified pair that shares text, between documents ``a`` < ``b`` (sequence numbers); ``n`` is how
+    many documents the index held when it was verified (its IDF's age)."""
 
     a: int
     b: int
     match: Match
+    n: int = 0
 
 
 @dataclass
@@ -127,6 +129,9 @@ class Store(Protocol):
 
     def matches(self, seqs: Sequence[int]) -> list[StoredMatch]:
         """The stored matches with either document among ``seqs``."""
+
+    def stale(self, below: int, limit: int) -> list[tuple[int, int]]:
+        """Up to ``limit`` stored matches verified when the index held fewer than ``below`` documents, oldest first."""
 
     def checked(self, pairs: np.ndarray) -> np.ndarray:
         """Whether each pair (low, high) of sequence numbers was verified."""
