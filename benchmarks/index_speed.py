@@ -66,6 +66,8 @@ def redis_server() -> Iterator[str]:
                     break
                 except redis.ConnectionError:
                     time.sleep(0.05)
+            else:
+                raise RuntimeError("redis-server did not start")
             yield f"redis://127.0.0.1:{port}/0"
         finally:
             process.terminate()

@@ -32,7 +32,7 @@ from dedup.cluster import Member, parse_date
 from dedup.config import Config
 from dedup.index.chrome import RunningChrome, Seen
 from dedup.index.codec import CodecError, decode_digests, encode_digests, encode_signature
-from dedup.index.layout import Members, arrive, band_members, candidate_pairs
+from dedup.index.layout import arrive, band_members, candidate_pairs
 from dedup.index.store import (
     Changes, ConflictError, IndexFileError, NewDoc, NotFoundError, Store, StoredDoc, StoredMatch,
 )
@@ -405,7 +405,6 @@ class Index:
         in_affected = [m for (a, b), m in matches.items() if a in position or b in position]
         labelling, _ = label_verifying(check, ids, members, in_affected, verified, self.config.label, 0)
         return {int(seq_at[k]): v for k, v in enumerate(labelling.verdicts)}
-
 
     def _reverify(self, matches: dict[tuple[int, int], Match], affected: set[int], batch: _Batch) -> None:
         """Verify the stored matches within the affected components again, with the IDF of today.

@@ -233,7 +233,6 @@ class RedisStore:
         removed = self._docs(changes.removed)
         gone_bands = {s: r.hget(f"{P}d:{s}", "bands") or b"" for s in changes.removed}
         partners = {s: [int(x) for x in r.hkeys(f"{P}x:{s}")] for s in changes.removed}
-        checked_low = {s: [int(x) for x in r.smembers(f"{P}c:{s}")] for s in changes.removed}
         first_event = int(r.hget(P + "meta", "events") or 0) + 1
         pipe = r.pipeline(transaction=True)
         for s in changes.removed:
