@@ -105,7 +105,7 @@ def _mixed(hashes: np.ndarray, salt: np.uint64) -> np.ndarray:
     return fmix64(hashes ^ salt)
 
 
-def _hashes(keys: list[str]) -> np.ndarray:
+def key_hashes(keys: list[str]) -> np.ndarray:
     """``token_hashes`` of unit keys, about ``_HASH_CHARS`` characters at a time to bound its memory."""
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     blocks = (np.cumsum(lengths) - lengths) // _HASH_CHARS
@@ -230,7 +230,7 @@ def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
 def _units(page: _Page, config: NormalizeConfig, salt: np.uint64 | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """A page's distinct units per kind: (mixed hashes, words), first occurrence kept."""
     lines = {k: k.count(" ") + 1 for k in page.line_keys if k}
-    line_hashes = _hashes(list(lines))
+    line_hashes = key_hashes(list(lines))
     line_words = np.fromiter(lines.values(), dtype=np.int32, count=len(lines))
     short = line_words <= config.boilerplate_max_words
     found = {"corpus": _distinct(_mixed(line_hashes[short], _CORPUS_SALT), line_words[short])}
@@ -239,7 +239,7 @@ def _units(page: _Page, config: NormalizeConfig, salt: np.uint64 | None) -> dict
     found["lines"] = _distinct(_mixed(line_hashes, salt), line_words)
     shapes = [shape_key(s) for sentences in page.sentences for s in sentences]
     found["sentences"] = _distinct(
-        _mixed(_hashes(shapes), salt), np.fromiter((s.count(" ") + 1 for s in shapes), np.int32, len(shapes))
+        _mixed(key_hashes(shapes), salt), np.fromiter((s.count(" ") + 1 for s in shapes), np.int32, len(shapes))
     )
     spans = np.concatenate([grams for _, grams in page.anchors]) if page.anchors else np.empty(0, np.uint64)
     found["spans"] = _distinct(_mixed(spans, salt), np.ones(spans.size, dtype=np.int32))
@@ -291,7 +291,7 @@ class Chrome:
         return frozenset(k for k, drop in zip(page.line_keys, dropped) if drop)
 
     def _chrome_lines(self, page: _Page, salt: np.uint64 | None) -> np.ndarray:
-        hashes = _hashes(page.line_keys)
+        hashes = key_hashes(page.line_keys)
         words = np.fromiter((k.count(" ") + 1 if k else 0 for k in page.line_keys), np.int32, len(page.line_keys))
         chrome = _in_sorted(_mixed(hashes, _CORPUS_SALT), self.keys["corpus"])
         chrome &= words <= self.config.boilerplate_max_words
@@ -303,7 +303,7 @@ class Chrome:
         """The lines with chrome sentences and spans taken out."""
         out = []
         shapes = [shape_key(s) for sentences in page.sentences for s in sentences]
-        chrome_sentences = iter(_in_sorted(_mixed(_hashes(shapes), salt), self.keys["sentences"]).tolist())
+        chrome_sentences = iter(_in_sorted(_mixed(key_hashes(shapes), salt), self.keys["sentences"]).tolist())
         n = self.config.span_words
         for line, original, sentences, spans, (starts, grams) in zip(
             lines, page.lines, page.sentences, page.tokens, page.anchors

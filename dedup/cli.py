@@ -16,6 +16,7 @@ from dedup.allocator import release_freed_arrays
 from dedup.boilerplate import ChromeModel
 from dedup.config import Config
 from dedup.errors import InputError
+from dedup.index.cli import commands as index_commands
 from dedup.pipeline import (
     auto_workers,
     cluster_documents,
@@ -423,3 +424,6 @@ def report(paths: tuple[str, ...], output: str, title: str, workers: int, skip_b
         raise click.ClickException(str(err)) from None
     with atomic_output(output, sys.stdout) as out:
         out.write(page)
+
+
+main.add_command(index_commands(input_errors))

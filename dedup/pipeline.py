@@ -175,12 +175,12 @@ def _digest_chunk(extent: tuple[str, int, int], chrome: Chrome, config: Config) 
         kept=np.fromiter((bool(p.words) for p in prepared), dtype=bool, count=len(prepared)),
         chrome_only=np.fromiter((not p.words and bool(words(p.doc.text)) for p in prepared), bool, len(prepared)),
         digest=digest(kept, (signed.shingles, signed.shingle_rows)),
-        documents=_keys(signed.documents, config.candidates.doc_threshold),
-        passages=_keys(signed.passages, config.candidates.passage_threshold),
+        documents=lsh_keys(signed.documents, config.candidates.doc_threshold),
+        passages=lsh_keys(signed.passages, config.candidates.passage_threshold),
     )
 
 
-def _keys(sigs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def lsh_keys(sigs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """LSH band keys of signatures banded for ``threshold``, and which rows have any shingle."""
     bands, rows = band_params(threshold, sigs.shape[1])
     return band_keys(sigs, bands, rows), sigs[:, 0] != EMPTY
@@ -321,7 +321,7 @@ def cluster_documents(
         check = partial(verify_pairs, features, config=config.verify, evidence=evidence, sharing_only=True)
         matches, links, verified = _verified(check, pairs, len(features.ids), workers, advance)
         lap("verify", f"verified {len(pairs)} pairs, {links} linked")
-        labelling, links = _labelled(check, features.ids, members, matches, verified, config.label, links)
+        labelling, links = label_verifying(check, features.ids, members, matches, verified, config.label, links)
     verdicts, clusters = labelling.verdicts, labelling.clusters
     lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
     stats = {
@@ -381,11 +381,14 @@ def _verified(
     return matches, links, verified
 
 
-def _labelled(
+def label_verifying(
     check: Check, ids: Sequence[str], members: list[Member], matches: list[Match], verified: _PairSet,
     config: LabelConfig, links: int,
 ) -> tuple[Labelling, int]:
     """Label the corpus, verifying the pairs labelling asks about (``matches`` grows with those that share text).
+
+    ``verified`` answers whether a pair of positions in ``ids`` was verified
+    and takes the pairs verified here (``add``); the feed index passes its own.
 
     Returns the labelling and the number of links, counting the new ones.
     """

@@ -190,3 +190,35 @@ class Cluster:
 
     id: str
     members: tuple[str, ...]
+
+
+class EventKind(str, Enum):
+    """What a feed index event says: a new document's verdict, a changed verdict, a removal, or a known one."""
+
+    VERDICT = "verdict"
+    REVISED = "revised"
+    REMOVED = "removed"
+    KNOWN = "known"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEvent:
+    """One verdict committed by the feed index, in commit order.
+
+    ``seq`` increases with every event the index stores, so that a consumer can
+    follow the stream (``events since SEQ``); a ``KNOWN`` event (a document
+    added again) is not stored and carries the ``seq`` of the event that gave
+    the document its current verdict. A ``REMOVED`` event carries the last
+    verdict of the removed document.
+    """
+
+    seq: int
+    kind: EventKind
+    verdict: Verdict
+
+    @property
+    def revised(self) -> bool:
+        return self.kind is EventKind.REVISED

@@ -256,9 +256,15 @@ class FeatureBuilder:
     instead of memory (and are read back from it).
     """
 
-    def __init__(self, background: Background = EMPTY_BACKGROUND, texts: Records | None = None) -> None:
+    def __init__(
+        self, background: Background = EMPTY_BACKGROUND, texts: Records | None = None,
+        phrase_counts: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         self.background = background
         self._texts = texts
+        # The background's phrase counts by hash (sorted keys, counts): given by a caller whose counts are
+        # kept as hashes (the feed index), else hashed from the background's phrases.
+        self._phrase_counts = phrase_counts
         self._vocabulary: dict[str, int] = {}
         self._parts: list[Digest] = []
         self._phrase_keys = np.empty(0, dtype=np.uint64)
@@ -333,11 +339,7 @@ class FeatureBuilder:
 
     def _phrase_idf(self, n: int) -> Callable[[np.ndarray], np.ndarray]:
         """IDF of phrase hashes found in the corpus, over the corpus and the background."""
-        background = self.background.phrase_df
-        bg_keys = token_hashes(list(background))
-        bg_df = np.fromiter(background.values(), dtype=np.int64, count=len(background))
-        order = np.argsort(bg_keys)
-        bg_keys, bg_df = bg_keys[order], bg_df[order]
+        bg_keys, bg_df = self._phrase_counts or phrase_counts(self.background)
         keys, corpus_df = self._phrase_keys, self._phrase_df
         at = np.minimum(np.searchsorted(bg_keys, keys), max(bg_keys.size - 1, 0))
         df = corpus_df + (np.where(bg_keys[at] == keys, bg_df[at], 0) if bg_keys.size else 0)
@@ -377,6 +379,12 @@ def stem_grams(stems: Sequence[str], width: int | None = None) -> sp.csr_matrix:
     norms = np.sqrt(np.bincount(np.repeat(np.arange(width), counts), out.data.astype(np.float64) ** 2, minlength=width))
     out.data = (out.data / np.repeat(np.where(norms > 0, norms, 1.0), counts)).astype(np.float32)
     return out
+def phrase_counts(background: Background) -> tuple[np.ndarray, np.ndarray]:
+    """The background's phrase document frequencies keyed by phrase hash: sorted keys and their counts."""
+    keys = token_hashes(list(background.phrase_df))
+    counts = np.fromiter(background.phrase_df.values(), dtype=np.int64, count=len(background.phrase_df))
+    order = np.argsort(keys)
+    return keys[order], counts[order]
 
 
 def _recolumned(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
