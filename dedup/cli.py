@@ -15,15 +15,15 @@ from dedup.allocator import release_freed_arrays
 from dedup.cluster import label_corpus
 from dedup.config import Config
 from dedup.errors import InputError
+from dedup.outlets import OUTLET_WRITERS, DocInfo, outlet_analytics, recorded, write_flows_csv
 from dedup.pipeline import (
+    Result,
     auto_workers,
     cluster_documents,
     compare_documents,
     score_pairs,
 )
 from dedup.readers import describe_skipped, iter_corpus, read_corpus, read_pairs
-from dedup.outlets import OUTLET_WRITERS, DocInfo, outlet_analytics, recorded, write_flows_csv
-from dedup.pipeline import Result
 from dedup.report import WRITERS, alignment_record, atomic_output, match_scores
 
 
