@@ -18,11 +18,11 @@ from dedup.config import Config
 from dedup.errors import InputError
 from dedup.index.cli import commands as index_commands
 from dedup.pipeline import (
+    Result,
     auto_workers,
     cluster_documents,
     compare_documents,
     compare_in_corpus,
-    Result,
     judged,
     score_pairs,
 )

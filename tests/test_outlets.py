@@ -172,7 +172,7 @@ def test_outlets_table_and_csv() -> None:
     assert len(flow_rows) == 12 and set(flow_rows[0]) >= {"source", "outlet", "copies", "reused_words"}
 
 
-def test_flows_option_needs_csv(tmp_path: Path) -> None:
+def test_flows_option_needs_csv() -> None:
     run = CliRunner().invoke(main, ["outlets", str(FIXTURE / "corpus.jsonl.gz"), "--flows"])
     assert run.exit_code == 2 and "--flows goes with --format csv" in run.stderr
 
