@@ -227,7 +227,7 @@ def read_html(path: str) -> Iterator[Document]:
 
 def read_jsonl(path: str) -> Iterator[Document | InputError]:
     """One document per JSON object line; gzip-compressed when the name ends in ``.gz``."""
-    return _parse_jsonl(_lines(path), path)
+    return parse_jsonl(_lines(path), path)
 
 
 def read_csv(path: str) -> Iterator[Document | InputError]:
@@ -283,13 +283,13 @@ def _read_stdin(stream: TextIO) -> Iterator[Document | InputError]:
     binary = getattr(stream, "buffer", None)
     try:
         if binary is not None:
-            yield from _parse_jsonl(text_lines(binary, STDIN_NAME), STDIN_NAME)
+            yield from parse_jsonl(text_lines(binary, STDIN_NAME), STDIN_NAME)
             return
         lines = iter(stream)
         first = next(lines, "")
         if "\x00" in first:
             raise InputError(STDIN_NAME, "binary file, not text (contains NUL bytes)")
-        yield from _parse_jsonl(itertools.chain([first.removeprefix("\ufeff")], lines), STDIN_NAME)
+        yield from parse_jsonl(itertools.chain([first.removeprefix("\ufeff")], lines), STDIN_NAME)
     except OSError as exc:
         raise InputError(STDIN_NAME, f"cannot read standard input: {_os_reason(exc)}") from None
 
@@ -343,7 +343,7 @@ def _json_objects(lines: Iterable[str], name: str) -> Iterator[tuple[str, dict[s
         yield where, record
 
 
-def _parse_jsonl(lines: Iterable[str], name: str) -> Iterator[Document | InputError]:
+def parse_jsonl(lines: Iterable[str], name: str) -> Iterator[Document | InputError]:
     """Documents from lines of JSON Lines text (an InputError in place of a bad line); blank lines are skipped."""
     for where, record in _json_objects(lines, name):
         yield record if isinstance(record, InputError) else _checked_document(record, where)
@@ -449,7 +449,7 @@ def _field_count_message(header: list[str], row: list[str], start: int, end: int
     return f"{message}; quote fields that contain commas"
 
 
-def _document(record: Mapping[str, Any], where: str) -> Document:
+def document_from_record(record: Mapping[str, Any], where: str) -> Document:
     """Build a Document from a parsed JSON object or CSV row; blank optional fields become None."""
     if "id" not in record:
         raise InputError(where, "record has no 'id' field")
@@ -469,7 +469,7 @@ def _document(record: Mapping[str, Any], where: str) -> Document:
 def _checked_document(record: Mapping[str, Any], where: str) -> Document | InputError:
     """The record as a Document, or the InputError that says why it cannot be one."""
     try:
-        return _document(record, where)
+        return document_from_record(record, where)
     except InputError as err:
         return err
 
