@@ -183,3 +183,15 @@ def test_without_tokens_only_loopback_is_served(db: Path) -> None:
     with pytest.raises(Exception, match="refusing to serve a non-loopback address without --tokens"):
         serve(db, host="0.0.0.0", port=1)
     assert not db.exists()
+
+
+def test_the_serve_command_refuses_an_open_address_and_a_bad_index_in_one_line(db: Path) -> None:
+    from click.testing import CliRunner
+
+    from dedup.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--db", str(db), "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "refusing to serve a non-loopback address" in result.output
+    db.write_text("not an index")
+    result = CliRunner().invoke(main, ["serve", "--db", str(db), "--port", "0"])
+    assert result.exit_code == 2 and "not a dedup index" in result.output

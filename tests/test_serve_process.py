@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -18,31 +15,8 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
+from benchmarks.serve_load import free_port, start_server  # noqa: E402
 from dedup.index import EventKind, Index  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(db: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "dedup", "serve", "--db", str(db), "--port", str(port)],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"dedup serve exited {proc.returncode}: {proc.stderr.read()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("dedup serve did not come up in 90 s")
 
 
 # uvicorn shuts down gracefully on SIGTERM, then exits by that signal again.
@@ -79,7 +53,7 @@ def stored(db: Path) -> tuple[dict[str, str], Counter]:
 
 def test_serve_end_to_end_and_sigterm_finishes_what_it_acknowledged(tmp_path: Path) -> None:
     db, port = tmp_path / "feed.db", free_port()
-    proc = start(db, port)
+    proc = start_server(db, port)
     url = f"http://127.0.0.1:{port}"
     try:
         docs = articles(30)
@@ -117,7 +91,7 @@ def test_sigkill_loses_no_answered_article_and_reposting_is_consistent(tmp_path:
     db, port = tmp_path / "feed.db", free_port()
     docs = articles(60, seed=11)
     answered: dict[str, dict] = {}
-    proc = start(db, port)
+    proc = start_server(db, port)
     url = f"http://127.0.0.1:{port}"
     stop = threading.Event()
 
@@ -153,7 +127,7 @@ def test_sigkill_loses_no_answered_article_and_reposting_is_consistent(tmp_path:
     assert set(answered) <= set(current)
     assert all(n == 1 for n in verdicts.values())
 
-    proc = start(db, port)
+    proc = start_server(db, port)
     try:
         again = httpx.post(f"{url}/v1/articles", json=docs, timeout=300)
         assert again.status_code == 200, again.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -127,8 +128,8 @@ def create_app(location: str | Path, tokens: Tokens | None = None, limits: Limit
         raw = await body(request)
         return await run_in_threadpool(documents, raw, request.headers.get("content-type", ""), limits)
 
-    async def written(fn: Callable[[Index], Judged]) -> dict[str, Any]:
-        return _judged(await asyncio.wrap_future(state["writer"].submit(fn)))
+    async def written(future: Future[Judged]) -> dict[str, Any]:
+        return _judged(await asyncio.wrap_future(future))
 
     def reader() -> Index:
         return state["readers"].get()
@@ -146,7 +147,7 @@ def create_app(location: str | Path, tokens: Tokens | None = None, limits: Limit
         article already stored), then the revisions of stored verdicts.
         """
         docs = await parsed(request)
-        return await written(lambda index: index.add(docs))
+        return await written(state["writer"].add(docs))
 
     @app.post("/v1/query", tags=["articles"], dependencies=[read], openapi_extra={"requestBody": _BATCH_BODY})
     async def query(request: Request) -> dict[str, Any]:
@@ -169,7 +170,7 @@ def create_app(location: str | Path, tokens: Tokens | None = None, limits: Limit
     async def delete_article(doc_id: str) -> dict[str, Any]:
         """Remove an article; its cluster is judged again (removing an original elects another)."""
         check_id(doc_id, "id", limits)
-        return await written(lambda index: index.remove([doc_id]))
+        return await written(state["writer"].submit(lambda index: index.remove([doc_id])))
 
     @app.get("/v1/clusters/{cluster_id:path}", tags=["articles"], dependencies=[read])
     def get_cluster(cluster_id: str) -> dict[str, Any]:

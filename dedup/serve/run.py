@@ -11,6 +11,7 @@ import ipaddress
 from pathlib import Path
 
 from dedup.errors import InputError
+from dedup.index import Index
 from dedup.serve.app import create_app
 from dedup.serve.auth import Tokens
 from dedup.serve.body import Limits
@@ -33,6 +34,7 @@ def serve(location: str | Path, host: str = "127.0.0.1", port: int = 8080, token
     import uvicorn
 
     tokens = Tokens.load(tokens_path) if tokens_path is not None else None
+    Index(location).close()  # a bad index is a one-line error here, not a failed start-up
     app = create_app(location, tokens, limits)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=60,
                 h11_max_incomplete_event_size=64 * 1024)
