@@ -26,6 +26,7 @@ from dedup.pipeline import (
     judged,
     score_pairs,
 )
+
 from dedup.outlets import OUTLET_WRITERS, DocInfo, outlet_analytics, recorded, write_flows_csv
 from dedup.readers import Fields, IdPair, describe_skipped, iter_corpus, read_corpus, read_id_pairs, read_pairs
 from dedup.report import (
@@ -427,3 +428,22 @@ def report(paths: tuple[str, ...], output: str, title: str, workers: int, skip_b
 
 
 main.add_command(index_commands(input_errors))
+
+
+@main.command("serve")
+@click.option("--db", "location", required=True, metavar="PATH|URL", help="The feed index (created when missing).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; non-loopback needs --tokens.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--tokens", "tokens_path", type=click.Path(dir_okay=False), default=None,
+              help="File of 'SHA256-HEX read|write' lines: bearer tokens by hash, with their scope.")
+@input_errors
+def serve(location: str, host: str, port: int, tokens_path: str | None) -> None:
+    """Serve the feed index over HTTP (OpenAPI description at /openapi.json).
+
+    \b
+    Example:
+      dedup serve --db feed.db --port 8080
+    """
+    from dedup.serve.run import serve as run
+
+    run(location, host, port, tokens_path)

@@ -279,7 +279,7 @@ def read_html(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document]:
 
 def read_jsonl(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
     """One document per JSON object line; gzip-compressed when the name ends in ``.gz``."""
-    return _parse_jsonl(_lines(path), path, fields)
+    return parse_jsonl(_lines(path), path, fields)
 
 
 def read_csv(path: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
@@ -337,13 +337,13 @@ def _read_stdin(stream: TextIO, fields: Fields = DEFAULT_FIELDS) -> Iterator[Doc
     binary = getattr(stream, "buffer", None)
     try:
         if binary is not None:
-            yield from _parse_jsonl(text_lines(binary, STDIN_NAME), STDIN_NAME, fields)
+            yield from parse_jsonl(text_lines(binary, STDIN_NAME), STDIN_NAME, fields)
             return
         lines = iter(stream)
         first = next(lines, "")
         if "\x00" in first:
             raise InputError(STDIN_NAME, "binary file, not text (contains NUL bytes)")
-        yield from _parse_jsonl(itertools.chain([first.removeprefix("\ufeff")], lines), STDIN_NAME, fields)
+        yield from parse_jsonl(itertools.chain([first.removeprefix("\ufeff")], lines), STDIN_NAME, fields)
     except OSError as exc:
         raise InputError(STDIN_NAME, f"cannot read standard input: {_os_reason(exc)}") from None
 
@@ -397,7 +397,7 @@ def _json_objects(lines: Iterable[str], name: str) -> Iterator[tuple[str, dict[s
         yield where, record
 
 
-def _parse_jsonl(lines: Iterable[str], name: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
+def parse_jsonl(lines: Iterable[str], name: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Document | InputError]:
     """Documents from lines of JSON Lines text (an InputError in place of a bad line); blank lines are skipped."""
     for where, record in _json_objects(lines, name):
         yield record if isinstance(record, InputError) else _checked_document(record, where, fields)
@@ -561,7 +561,7 @@ def _field_count_message(header: list[str], row: list[str], start: int, end: int
     return f"{message}; quote fields that contain commas"
 
 
-def _document(record: Mapping[str, Any], where: str, fields: Fields = DEFAULT_FIELDS) -> Document:
+def document_from_record(record: Mapping[str, Any], where: str, fields: Fields = DEFAULT_FIELDS) -> Document:
     """Build a Document from a parsed JSON object or CSV row; blank optional fields become None."""
     doc_id = None
     if not fields.make_ids:
@@ -585,7 +585,7 @@ def _document(record: Mapping[str, Any], where: str, fields: Fields = DEFAULT_FI
 def _checked_document(record: Mapping[str, Any], where: str, fields: Fields = DEFAULT_FIELDS) -> Document | InputError:
     """The record as a Document, or the InputError that says why it cannot be one."""
     try:
-        return _document(record, where, fields)
+        return document_from_record(record, where, fields)
     except InputError as err:
         return err
 
