@@ -341,5 +341,5 @@ def test_line_keys_are_hashed_in_slices_as_a_whole(monkeypatch: pytest.MonkeyPat
     for kind in boilerplate.KINDS:
         assert np.array_equal(chrome_stats(docs, CONFIG).keys[kind], whole.keys[kind])
     keys = [k for d in docs for k, _ in doc_lines(d.text)]
-    assert np.array_equal(boilerplate._hashes(keys), token_hashes(keys))
+    assert np.array_equal(boilerplate.key_hashes(keys), token_hashes(keys))
     assert find_boilerplate(docs, CONFIG) == reference_boilerplate(docs, CONFIG)

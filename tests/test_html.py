@@ -286,7 +286,7 @@ def test_cluster_html_fixtures_labels_the_copy_syndicated() -> None:
 
 
 def test_compare_html_pages() -> None:
-    result = CliRunner().invoke(main, ["compare", str(VALLEY), str(COURIER)])
+    result = CliRunner().invoke(main, ["compare", "-f", "json", str(VALLEY), str(COURIER)])
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["verdict"] == {"label": "syndicated", "original": "courier-landslide",

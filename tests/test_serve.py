@@ -81,7 +81,7 @@ def test_get_delete_cluster_stats_events(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(("body", "ctype", "message"), [
-    (b'[{"id": "a", "text": "x"}, {"id": "b"}]', "application/json", "body:record 2: record has no 'text' field"),
+    (b'[{"id": "a", "text": "x"}, {"id": "b"}]', "application/json", "body:record 2: record has no 'text' field (--text-field names another)"),
     (b'{"id": "a", "text": "x"}\n{"id": 1, "text": 3}', "application/x-ndjson",
      "body:2: field 'text' must be a string, got number"),
     (b'{"id": "a", "text": ', "application/json", "body: malformed JSON: Expecting value (line 1 column 21)"),
