@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tune:
         base = Config()
         scorers = {f"weight {w}": dedup_distance(replace(base, verify=replace(base.verify, paraphrase_stem_weight=w)))
-                   for w in (0.0, 0.25, 0.5, 0.75, 1.0)}
+                   for w in (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)}
         print(report([sentences], scorers, args.markdown))
         return 0
     sets = [sentences]

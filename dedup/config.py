@@ -134,7 +134,9 @@ class VerifyConfig:
     reported, never used for a decision) is one minus this weight times the stem
     TF-IDF cosine plus the rest times the cosine of the stems' character n-gram
     profiles. Chosen on synthetic TRAIN sentence pairs by
-    ``python -m benchmarks.paraphrase --tune``.
+    ``python -m benchmarks.paraphrase --tune``: 0 has the best Spearman's rho
+    (0.885; 0.5: 0.877, 1: 0.878) at the best pair AUC (0.9995; 1: 0.9991). The
+    n-gram profile is still the stems' TF-IDF, so a shared stem weighs most.
     """
 
     align_threshold: float = 0.4
@@ -146,7 +148,7 @@ class VerifyConfig:
     partial_containment: float = 0.25
     single_passage_share: float = 0.3
     max_align_cells: int = 250_000
-    paraphrase_stem_weight: float = 0.5
+    paraphrase_stem_weight: float = 0.0
     wording_alignment: float = 0.7
 
 

@@ -110,8 +110,10 @@ class Match:
     ``verbatim_ab`` is how much of A's aligned, unquoted content B carries word
     for word (house style folded): 1 for a copy, lower the more of A's
     sentences were reworded. ``paraphrase_distance`` grades how far apart the
-    two texts' wording is, for any pair: one minus the mean of their TF-IDF
-    cosine over stems and over the stems' character n-grams (background IDF):
+    two texts' wording is, for any pair: one minus the cosine of their TF-IDF
+    profiles over the stems' character n-grams (stem TF-IDF, background IDF,
+    spread over each stem's trigrams; ``VerifyConfig.paraphrase_stem_weight``
+    mixes in the plain stem cosine):
     0 for the same words, rising as words are replaced, dropped or added, 1
     for nothing in common (Clough & Stevenson answers against their source:
     about 0.27 cut and light, 0.30 heavy, 0.58 written independently). A

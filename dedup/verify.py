@@ -355,14 +355,17 @@ def stem_grams(stems: Sequence[str], width: int | None = None) -> sp.csr_matrix:
     """Each stem's character n-grams ('<' and '>' mark its ends) as a unit-length row of hashed columns.
 
     Row ``k`` is stem ``k``; ``width`` rows in all (rows past the stems are
-    empty). Computed on the stems' code points at once.
+    empty). Thousands separators are dropped first, so that "2,454,000" and
+    "2454000" (a house-style edit) have the same n-grams. Computed on the
+    stems' code points at once.
     """
     width = len(stems) if width is None else width
     if not stems:
         return sp.csr_matrix((width, 1 << _GRAM_BITS), dtype=np.float32)
-    marked = "".join(f"<{stem}>" for stem in stems)
-    codes = np.frombuffer(marked.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    lengths = np.fromiter(map(len, stems), dtype=np.int64, count=len(stems)) + 2
+    folded = [stem.replace(",", "") or stem for stem in stems]
+    codes = np.frombuffer("".join(f"<{stem}>" for stem in folded).encode("utf-32-le"), dtype=np.uint32)
+    codes = codes.astype(np.uint64)
+    lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded)) + 2
     starts = np.cumsum(lengths) - lengths
     grams = np.maximum(lengths - _GRAM + 1, 1)
     at, owner = _ranges(starts, starts + grams)

