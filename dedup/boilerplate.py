@@ -165,7 +165,7 @@ def line_stats(docs: Iterable[Document]) -> LineStats:
         outlet = outlet_of(doc)
         outlets.append(-1 if outlet is None else names.setdefault(outlet, len(names)))
     return LineStats(
-        hashes=_key_hashes(keys),
+        hashes=key_hashes(keys),
         words=np.array(words, dtype=np.int32),
         lines=np.array(lines, dtype=np.int32),
         outlet_names=tuple(names),
@@ -173,7 +173,7 @@ def line_stats(docs: Iterable[Document]) -> LineStats:
     )
 
 
-def _key_hashes(keys: list[str]) -> np.ndarray:
+def key_hashes(keys: list[str]) -> np.ndarray:
     """``token_hashes`` of line keys, about ``_HASH_CHARS`` characters at a time to bound its memory."""
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     blocks = (np.cumsum(lengths) - lengths) // _HASH_CHARS
@@ -295,7 +295,7 @@ def _keys_of(docs: Sequence[Document], chrome: ChromeHashes) -> dict[int, str]:
     """The line key of each chrome hash, read from the documents carrying them."""
     readable = np.unique(chrome.documents)
     lines = [k for doc in readable[readable < len(docs)].tolist() for k, _ in doc_lines(docs[doc].text)]
-    hashes = _key_hashes(lines)
+    hashes = key_hashes(lines)
     wanted = np.flatnonzero(_in_sorted(hashes, chrome.hashes)).tolist()
     keys = {int(hashes[k]): lines[k] for k in wanted}
     if len(keys) < chrome.hashes.size:

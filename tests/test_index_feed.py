@@ -130,3 +130,24 @@ def test_no_pickle_in_the_database(tmp_path: Path, news_docs: list[Document]) ->
     conn = sqlite3.connect(tmp_path / "feed.db")
     blobs = [b for (b,) in conn.execute("SELECT digest FROM blobs")]
     assert blobs and all(b[:4] == b"DDG1" for b in blobs)
+
+
+@pytest.mark.slow
+def test_synthetic_corpus_in_batches_agrees_with_one_batch_run(tmp_path: Path) -> None:
+    """ARI >= 0.99 against ``dedup cluster`` on a synthetic corpus built from the test fixture's Reuters file."""
+    import shutil
+
+    from benchmarks.datasets import load_synthetic
+    from benchmarks.metrics import adjusted_rand
+
+    data = tmp_path / "data"
+    (data / "reuters21578").mkdir(parents=True)
+    shutil.copy(Path(__file__).parent / "fixtures" / "bench" / "reut2-000.sgm", data / "reuters21578")
+    docs, _ = load_synthetic("train", 600, 0, data=data)
+    docs = publish_order(docs)
+    batch = labels(cluster_documents(docs).verdicts)
+    with feed(tmp_path / "feed.db", docs, [1, 50, 7, 100, 142]) as index:
+        fed = stored(index)
+    assert set(fed) == set(batch)
+    assert adjusted_rand({k: v[0] for k, v in batch.items()}, {k: v[0] for k, v in fed.items()}) >= 0.99
+    assert sum(fed[k] == batch[k] for k in batch) >= 0.97 * len(batch)

@@ -168,3 +168,28 @@ def test_readers_query_while_a_writer_adds(tmp_path: Path, news_docs: list[Docum
         thread.join()
     assert not errors
     assert seen and seen == sorted(seen) and seen[0] >= 5
+
+
+def test_bucket_members_merged_into_the_main_table_judge_alike(tmp_path: Path, news_docs: list[Document],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a merge after every batch, feeding and removing give the same verdicts as without."""
+    import dedup.index.sqlite as backend
+
+    docs = sorted(news_docs, key=lambda d: d.published or "")
+
+    def verdicts(path: Path) -> list:
+        with Index(path) as index:
+            for doc in docs:
+                index.add([doc])
+            index.remove([docs[0].id])
+            index.add([Document("late", docs[1].text + "\n\nA line the late copy adds.", published=docs[-1].published)])
+            return [(e.kind, e.verdict) for e in index.events()]
+
+    plain = verdicts(tmp_path / "plain.db")
+    monkeypatch.setattr(backend, "_MIN_RECENT", 1)
+    monkeypatch.setattr(backend, "_RECENT_SHARE", 1)
+    assert verdicts(tmp_path / "merged.db") == plain
+    conn = sqlite3.connect(tmp_path / "merged.db")
+    meta = dict(conn.execute("SELECT key, CAST(value AS INTEGER) FROM meta"))
+    assert conn.execute("SELECT count(*) FROM members").fetchone()[0] == meta["member_rows"] > 0
+    assert conn.execute("SELECT count(*) FROM recent").fetchone()[0] == meta["recent_rows"]

@@ -9,9 +9,9 @@ and the link components the new matches touch are labelled again by the batch
 labelling (``pipeline.label_verifying``), which is what ``cluster.relabel_corpus``
 does within one run. A stored verdict that changes is a revision event.
 
-Page chrome: ``chrome`` gives the line keys to strip from a document
-(``Boilerplate.keys_for``). Nothing is learned from the feed yet; a fitted
-chrome model (fit / update / transform, stored in the database) plugs in there.
+Page chrome: ``chrome`` gives the line keys to strip from arriving documents;
+by default the corpus rule over running line counts (``chrome.RunningChrome``),
+where the fitted chrome model being built beside the index will plug in.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from dedup.background import Background, load_background
-from dedup.boilerplate import Boilerplate
 from dedup.cluster import Member, parse_date
 from dedup.config import Config
+from dedup.index.chrome import RunningChrome, Seen
 from dedup.index.codec import CodecError, decode_digests, encode_digests, encode_signature
-from dedup.index.layout import Members, arrive, band_members, candidate_pairs
+from dedup.index.layout import arrive, band_members, candidate_pairs
 from dedup.index.store import (
     Changes, ConflictError, IndexFileError, NewDoc, NotFoundError, Store, StoredDoc, StoredMatch,
 )
@@ -45,9 +45,10 @@ __all__ = ["Index", "Judged", "Entry", "ConflictError", "IndexFileError", "NotFo
 
 
 class Chrome(Protocol):
-    """Page chrome to strip from a document before it is prepared: the seam of a fitted chrome model."""
+    """Page chrome to strip from arriving documents: the seam of a fitted chrome model (``chrome.py``)."""
 
-    def keys_for(self, doc: Document) -> frozenset[str]: ...
+    def keys(self, docs: Sequence[Document], seen: Seen) -> tuple[list[frozenset[str]], tuple[np.ndarray, np.ndarray]]:
+        """The line keys to strip from each document, and the line counts to add to the stored ones."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,30 @@ def open_store(location: str | Path, create: bool, meta: dict[str, str]) -> Stor
     return SQLiteStore(location, create=create, meta=meta)
 
 
+# A stored match is verified again once the index holds ``_STALE_GROWTH`` times as many documents as when it
+# was verified; at most so many such matches per new document and per batch.
+_STALE_GROWTH = 1.5
+_STALE_PER_DOC = 4
+_STALE_PER_BATCH = 20
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Document frequencies a batch adds to the stored ones (negative for removals)."""
+
+    n: int = 0
+    stems: dict[str, int] = field(default_factory=dict)
+    phrases: tuple[np.ndarray, np.ndarray] = (np.empty(0, np.uint64), np.empty(0, np.int64))
+
+    @classmethod
+    def of(cls, d: Digest, sign: int) -> _Counts:
+        width = max(len(d.vocabulary), 1)
+        stems = np.bincount(d.documents.indices, minlength=width)[: len(d.vocabulary)]
+        keys, phrases = d.phrase_df
+        return cls(sign * len(d.ids), {s: sign * int(n) for s, n in zip(d.vocabulary, stems.tolist()) if n},
+                   (keys, sign * phrases.astype(np.int64)))
+
+
 @dataclass
 class _Batch:
     """What one batch knows beyond the store: its new documents and what it verified."""
@@ -99,7 +124,10 @@ class _Batch:
     blobs: dict[int, bytes] = field(default_factory=dict)
     matches: dict[tuple[int, int], Match] = field(default_factory=dict)
     checked: set[tuple[int, int]] = field(default_factory=set)
+    dropped: set[tuple[int, int]] = field(default_factory=set)
     removed: set[int] = field(default_factory=set)
+    counts: _Counts = field(default_factory=_Counts)
+    n: int = 0
 
 
 class Index:
@@ -126,7 +154,7 @@ class Index:
             raise IndexFileError(str(location), "made with another configuration; open it without one")
         self.background = background if background is not None else load_background()
         self._background_phrases = phrase_counts(self.background)
-        self.chrome: Chrome = chrome if chrome is not None else Boilerplate()
+        self.chrome: Chrome = chrome if chrome is not None else RunningChrome(self.config.normalize)
 
     def __enter__(self) -> Index:
         return self
@@ -171,7 +199,8 @@ class Index:
             if doc is None:
                 raise NotFoundError(doc_id)
             evidence = None
-            source = self.store.docs_by_id([doc.verdict.source]).get(doc.verdict.source or "")
+            source_id = doc.verdict.source
+            source = self.store.docs_by_id([source_id]).get(source_id) if source_id is not None else None
             if source is not None:
                 pair = np.array([sorted((doc.seq, source.seq))])
                 found = self._verify(pair, _Batch(), evidence=True)
@@ -227,7 +256,8 @@ class Index:
                 continue
             first[doc.id] = k
             fresh.append(k)
-        prepared = [prepare(docs[k], self.chrome.keys_for(docs[k]), cfg.normalize) for k in fresh]
+        chrome, lines = self.chrome.keys([docs[k] for k in fresh], self.store.line_counts)
+        prepared = [prepare(docs[k], keys, cfg.normalize) for k, keys in zip(fresh, chrome)]
         kept = [p for p in prepared if p.words]
         skipped = tuple(p.id for p in prepared if not p.words)
         seqs = np.arange(len(kept), dtype=np.int64) + self.store.next_seq()
@@ -237,6 +267,8 @@ class Index:
             ids=dict(zip(seqs.tolist(), (p.id for p in kept))),
             members=dict(zip(seqs.tolist(), (Member.of(p.doc) for p in kept))),
             blobs=dict(zip(seqs.tolist(), encode_digests(dg))),
+            counts=_Counts.of(dg, 1),
+            n=self.store.counts([], np.empty(0, np.uint64))[0] + len(kept),
         )
         arriving = band_members(signed.documents, signed.passages, seqs, dg.counts, cfg)
         found = arrive(self.store.members(arriving.keys, cfg.candidates.max_bucket), arriving,
@@ -244,8 +276,9 @@ class Index:
         pairs = candidate_pairs(found, cfg.candidates)
         self._verify(pairs, batch)
         touched = set(seqs.tolist()) | {x for pair in batch.matches for x in pair}
-        verdicts = self._relabel(touched, batch)
-        changes = self._changes(batch, verdicts, dg)
+        stale = self.store.stale(int(batch.n / _STALE_GROWTH), _STALE_PER_DOC * len(kept) + _STALE_PER_BATCH)
+        verdicts = self._relabel(touched | {x for pair in stale for x in pair}, batch)
+        changes = self._changes(batch, verdicts)
         stored_members = arriving.take(found.stored)
         now = time.time()
         for k, (seq, p) in enumerate(zip(seqs.tolist(), kept)):
@@ -258,6 +291,7 @@ class Index:
                 stored_members.keys[stored_members.docs == seq].astype("<i8").tobytes(),
             ))
         changes.members = stored_members
+        changes.lines = lines
         changes.n_docs = len(kept)
         changes.events = [(EventKind.VERDICT, s, verdicts[s]) for s in seqs.tolist()] + changes.events
         seq_of = {doc_id: seq for seq, doc_id in batch.ids.items()}
@@ -271,29 +305,28 @@ class Index:
     def _removal(self, docs: list[StoredDoc]) -> Changes:
         """The changes removing stored documents makes: their clusters labelled again without them."""
         removed = {d.seq for d in docs}
-        batch = _Batch(removed=removed)
-        neighbours = {x for m in self.store.matches(sorted(removed)) for x in (m.a, m.b) if m.match.linked} - removed
-        verdicts = self._relabel(neighbours, batch)
         blobs = self.store.digests(sorted(removed))
         gone = decode_digests([d.id for d in docs], [blobs[d.seq] for d in docs])
-        changes = self._changes(batch, verdicts, gone, sign=-1)
+        batch = _Batch(removed=removed, counts=_Counts.of(gone, -1),
+                       n=self.store.counts([], np.empty(0, np.uint64))[0] - len(docs))
+        neighbours = {x for m in self.store.matches(sorted(removed)) for x in (m.a, m.b) if m.match.linked} - removed
+        verdicts = self._relabel(neighbours, batch)
+        changes = self._changes(batch, verdicts)
         changes.removed = sorted(removed)
         changes.n_docs = -len(docs)
         changes.events = [(EventKind.REMOVED, d.seq, d.verdict) for d in docs] + changes.events
         return changes
 
-    def _changes(self, batch: _Batch, verdicts: dict[int, Verdict], counted: Digest, sign: int = 1) -> Changes:
+    def _changes(self, batch: _Batch, verdicts: dict[int, Verdict]) -> Changes:
         """Changes common to adding and removing: matches, verified pairs, document frequencies, revisions."""
         before = self.store.docs_by_seq([s for s in verdicts if s not in batch.ids])
         revised = {s: v for s, v in sorted(verdicts.items()) if s in before and before[s].verdict != v}
-        width = max(len(counted.vocabulary), 1)
-        stem_df = np.bincount(counted.documents.indices, minlength=width)[: len(counted.vocabulary)]
-        keys, phrase_df = counted.phrase_df
         return Changes(
-            matches=[StoredMatch(a, b, m) for (a, b), m in batch.matches.items()],
+            matches=[StoredMatch(a, b, m, batch.n) for (a, b), m in batch.matches.items()],
+            dropped=sorted(batch.dropped),
             checked=np.array(sorted(batch.checked), dtype=np.int64).reshape(-1, 2),
-            stem_df={s: sign * int(n) for s, n in zip(counted.vocabulary, stem_df.tolist()) if n},
-            phrase_df=(keys, sign * phrase_df.astype(np.int64)),
+            stem_df=batch.counts.stems,
+            phrase_df=batch.counts.phrases,
             verdicts=revised,
             events=[(EventKind.REVISED, s, v) for s, v in revised.items()],
         )
@@ -310,33 +343,32 @@ class Index:
         blobs = {**self.store.digests(stored), **batch.blobs}
         ids = {**{s: d.id for s, d in self.store.docs_by_seq(stored).items()}, **batch.ids}
         subset = decode_digests([ids[s] for s in seqs.tolist()], [blobs[s] for s in seqs.tolist()])
-        features = self._features(subset, np.isin(seqs, stored))
+        features = self._features(subset, batch.counts)
         seq_of = dict(zip((ids[s] for s in seqs.tolist()), seqs.tolist()))
         found = verify_pairs(features, np.searchsorted(seqs, pairs), self.config.verify, evidence, sharing_only=True)
         for m in found:
             batch.matches[(seq_of[m.a], seq_of[m.b])] = m
         return found
 
-    def _features(self, subset: Digest, stored: np.ndarray) -> Features:
+    def _features(self, subset: Digest, pending: _Counts) -> Features:
         """Verification features of a subset of the index's documents, IDF over everything it holds.
 
-        The index's own counts (``Store.counts``) hold the ``stored`` rows of the
-        subset and not the others (new in this batch); the builder counts the
-        subset itself, so the background it gets is the model plus the index's
-        counts less those of the subset's stored rows.
+        Everything is the index's stored counts (``Store.counts``) plus the
+        ``pending`` ones of the batch (its arrivals, or less its removals); the
+        builder counts the subset itself, so the background it gets is the
+        model plus everything less the subset.
         """
-        phrase_keys = subset.phrase_df[0]
+        phrase_keys, own_phrases = subset.phrase_df
         n_index, stem_index, phrase_index = self.store.counts(subset.vocabulary, phrase_keys)
+        n_index += pending.n
+        stem_index += np.array([pending.stems.get(s, 0) for s in subset.vocabulary], dtype=np.int64)
+        phrase_index += _lookup(pending.phrases, phrase_keys)
         width = max(len(subset.vocabulary), 1)
-        rows = np.flatnonzero(stored)
-        own_stems = np.bincount(subset.documents[rows].indices, minlength=width)[: len(subset.vocabulary)]
-        own_phrases = _phrase_df(subset, rows, phrase_keys)
-        bg_keys, bg_df = self._background_phrases
-        at = np.minimum(np.searchsorted(bg_keys, phrase_keys), max(bg_keys.size - 1, 0))
-        bg_phrases = np.where(bg_keys[at] == phrase_keys, bg_df[at], 0) if bg_keys.size else 0
+        own_stems = np.bincount(subset.documents.indices, minlength=width)[: len(subset.vocabulary)]
+        bg_phrases = _lookup(self._background_phrases, phrase_keys)
         bg = self.background.df
         background = Background(
-            self.background.n_docs + n_index - rows.size,
+            self.background.n_docs + n_index - len(subset.ids),
             {s: bg.get(s, 0) + int(n) - int(o) for s, n, o in zip(subset.vocabulary, stem_index.tolist(), own_stems.tolist())},
             {},
         )
@@ -358,6 +390,7 @@ class Index:
                        for x in (a, b)}
             frontier = reached - affected
             affected |= frontier
+        self._reverify(matches, affected, batch)
         stored_docs = self.store.docs_by_seq(sorted(affected - set(batch.ids)))
         order = sorted(affected)
         members = [batch.members[s] if s in batch.members else _member(stored_docs[s]) for s in order]
@@ -372,6 +405,26 @@ class Index:
         in_affected = [m for (a, b), m in matches.items() if a in position or b in position]
         labelling, _ = label_verifying(check, ids, members, in_affected, verified, self.config.label, 0)
         return {int(seq_at[k]): v for k, v in enumerate(labelling.verdicts)}
+
+    def _reverify(self, matches: dict[tuple[int, int], Match], affected: set[int], batch: _Batch) -> None:
+        """Verify the stored matches within the affected components again, with the IDF of today.
+
+        A pair verified when its phrases were still rare in the feed may share
+        less text by the batch rules over everything seen since; matches that
+        no longer share text are dropped. Components no arrival touches are
+        swept too, their oldest matches first (``Store.stale``), so that every
+        match is verified again each time the index grows by half.
+        """
+        stale = sorted(p for p in matches if p not in batch.matches and p[0] in affected and p[1] in affected)
+        if not stale:
+            return
+        self._verify(np.array(stale, dtype=np.int64), batch)
+        for pair in stale:
+            if pair in batch.matches:
+                matches[pair] = batch.matches[pair]
+            else:
+                del matches[pair]
+                batch.dropped.add(pair)
 
 
 class _Verified:
@@ -397,12 +450,13 @@ def _member(doc: StoredDoc) -> Member:
     return Member(doc.id, doc.published, doc.length)
 
 
-def _phrase_df(subset: Digest, rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """How many of the subset's documents ``rows`` carry each phrase of ``keys`` (sorted)."""
-    carrier = np.repeat(np.repeat(np.arange(subset.counts.size), subset.counts), np.diff(subset.phrase_ptr))
-    chosen = np.isin(carrier, rows)
-    pairs = np.unique(np.stack([carrier[chosen].astype(np.uint64), subset.phrases[chosen]], axis=1), axis=0)
-    return np.bincount(np.searchsorted(keys, pairs[:, 1]), minlength=keys.size)[: keys.size].astype(np.int64)
+def _lookup(counts: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarray:
+    """The counts (sorted keys, counts) of each of ``keys``, 0 where absent."""
+    table, values = counts
+    if not table.size:
+        return np.zeros(keys.size, dtype=np.int64)
+    at = np.minimum(np.searchsorted(table, keys), table.size - 1)
+    return np.where(table[at] == keys, values[at], 0).astype(np.int64)
 
 
 def _in_order(docs: list[Document], known: dict[int, IndexEvent | None], events: Sequence[IndexEvent]

@@ -42,6 +42,9 @@ APPLICATION_ID = 0x44445550
 _HEADER = b"SQLite format 3\x00"
 # Values passed to one statement as a JSON array.
 _BATCH = 1 << 16
+# Recent bucket members are merged into the main table from this many rows, and this fraction of it, on.
+_MIN_RECENT = 1 << 20
+_RECENT_SHARE = 8
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -53,12 +56,17 @@ CREATE INDEX docs_at ON docs(at);
 CREATE TABLE blobs(seq INTEGER PRIMARY KEY, digest BLOB NOT NULL, signature BLOB NOT NULL, bands BLOB NOT NULL);
 CREATE TABLE members(key INTEGER NOT NULL, doc INTEGER NOT NULL, passage INTEGER NOT NULL,
     PRIMARY KEY(key, doc, passage)) WITHOUT ROWID;
-CREATE TABLE matches(a INTEGER NOT NULL, b INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;
+CREATE TABLE recent(key INTEGER NOT NULL, doc INTEGER NOT NULL, passage INTEGER NOT NULL,
+    PRIMARY KEY(key, doc, passage)) WITHOUT ROWID;
+CREATE TABLE matches(a INTEGER NOT NULL, b INTEGER NOT NULL, body TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY(a, b)) WITHOUT ROWID;
 CREATE INDEX matches_b ON matches(b);
+CREATE INDEX matches_n ON matches(n);
 CREATE TABLE checked(a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;
 CREATE INDEX checked_b ON checked(b);
 CREATE TABLE stems(stem TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrases(hash INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE lines(hash INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, doc TEXT NOT NULL,
     verdict TEXT NOT NULL);
 """
@@ -187,7 +195,8 @@ class SQLiteStore:
         rows: list[tuple[int, int, int]] = []
         for part in chunks(np.unique(keys).tolist(), _BATCH):
             rows += self.conn.execute(
-                "SELECT m.key, m.doc, m.passage FROM json_each(?) j JOIN members m ON m.key = j.value",
+                "SELECT m.key, m.doc, m.passage FROM json_each(?1) j JOIN members m ON m.key = j.value "
+                "UNION ALL SELECT r.key, r.doc, r.passage FROM json_each(?1) j JOIN recent r ON r.key = j.value",
                 (json.dumps(part),)).fetchall()
         found = np.array(rows, dtype=np.int64).reshape(-1, 3)
         order = np.lexsort((found[:, 2], found[:, 1], found[:, 0]))
@@ -202,12 +211,16 @@ class SQLiteStore:
         out: dict[tuple[int, int], StoredMatch] = {}
         for part in chunks([int(s) for s in seqs], _BATCH):
             arg = json.dumps(part)
-            for a, b, body in self.conn.execute(
-                "SELECT a, b, body FROM matches WHERE a IN (SELECT value FROM json_each(?1)) "
-                "UNION ALL SELECT a, b, body FROM matches WHERE b IN (SELECT value FROM json_each(?1))", (arg,)):
+            for a, b, body, n in self.conn.execute(
+                "SELECT a, b, body, n FROM matches WHERE a IN (SELECT value FROM json_each(?1)) "
+                "UNION ALL SELECT a, b, body, n FROM matches WHERE b IN (SELECT value FROM json_each(?1))", (arg,)):
                 if (a, b) not in out:
-                    out[(a, b)] = StoredMatch(a, b, match_from_json(body))
+                    out[(a, b)] = StoredMatch(a, b, match_from_json(body), n)
         return list(out.values())
+
+    def stale(self, below: int, limit: int) -> list[tuple[int, int]]:
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT a, b FROM matches WHERE n < ? ORDER BY n LIMIT ?", (below, limit))]
 
     def checked(self, pairs: np.ndarray) -> np.ndarray:
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
@@ -236,12 +249,22 @@ class SQLiteStore:
             np.array([phrase_df.get(k, 0) for k in keys.tolist()], dtype=np.int64),
         )
 
+    def line_counts(self, hashes: np.ndarray) -> np.ndarray:
+        keys = np.asarray(hashes, dtype=np.uint64).view(np.int64).tolist()
+        found: dict[int, int] = {}
+        for part in chunks(keys, _BATCH):
+            found.update(self.conn.execute(
+                "SELECT l.hash, l.df FROM json_each(?) j JOIN lines l ON l.hash = j.value", (json.dumps(part),)))
+        return np.array([found.get(k, 0) for k in keys], dtype=np.int64)
+
     def apply(self, changes: Changes) -> list[IndexEvent]:
         c = self.conn
+        gone = gone_main = 0
         for seq in changes.removed:
             row = c.execute("SELECT bands FROM blobs WHERE seq = ?", (seq,)).fetchone()
             keys = np.frombuffer(row[0], dtype="<i8").tolist() if row else []
-            c.executemany("DELETE FROM members WHERE key = ? AND doc = ?", ((k, seq) for k in keys))
+            gone += c.executemany("DELETE FROM recent WHERE key = ? AND doc = ?", ((k, seq) for k in keys)).rowcount
+            gone_main += c.executemany("DELETE FROM members WHERE key = ? AND doc = ?", ((k, seq) for k in keys)).rowcount
             for table in ("docs", "blobs"):
                 c.execute(f"DELETE FROM {table} WHERE seq = ?", (seq,))
             for table in ("matches", "checked"):
@@ -267,10 +290,14 @@ class SQLiteStore:
         m = changes.members
         order = np.lexsort((m.passages, m.docs, m.keys))
         m = m.take(order)
-        c.executemany("INSERT OR IGNORE INTO members VALUES (?, ?, ?)",
-                      zip(m.keys.tolist(), m.docs.tolist(), m.passages.tolist()))
-        c.executemany("INSERT OR REPLACE INTO matches VALUES (?, ?, ?)",
-                      ((x.a, x.b, match_json(x.match)) for x in changes.matches))
+        added = c.executemany("INSERT OR IGNORE INTO recent VALUES (?, ?, ?)",
+                              zip(m.keys.tolist(), m.docs.tolist(), m.passages.tolist())).rowcount
+        if gone_main:
+            c.execute("UPDATE meta SET value = CAST(value AS INTEGER) - ? WHERE key = 'member_rows'", (gone_main,))
+        self._merge_recent(max(added, 0), gone)
+        c.executemany("DELETE FROM matches WHERE a = ? AND b = ?", changes.dropped)
+        c.executemany("INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?)",
+                      ((x.a, x.b, match_json(x.match), x.n) for x in changes.matches))
         c.executemany("INSERT OR IGNORE INTO checked VALUES (?, ?)", changes.checked.tolist())
         c.executemany("INSERT INTO stems VALUES (?, ?) ON CONFLICT(stem) DO UPDATE SET df = df + excluded.df",
                       changes.stem_df.items())
@@ -282,11 +309,32 @@ class SQLiteStore:
         if (deltas < 0).any():
             c.execute("DELETE FROM phrases WHERE hash IN (SELECT value FROM json_each(?)) AND df <= 0",
                       (json.dumps(hashes.astype(np.uint64).view(np.int64)[deltas < 0].tolist()),))
+        hashes, counts = changes.lines
+        c.executemany("INSERT INTO lines VALUES (?, ?) ON CONFLICT(hash) DO UPDATE SET df = df + excluded.df",
+                      zip(hashes.astype(np.uint64).view(np.int64).tolist(), counts.tolist()))
         c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'n_docs'", (changes.n_docs,))
         if changes.docs:
             top = max(d.doc.seq for d in changes.docs) + 1
             c.execute("UPDATE meta SET value = MAX(CAST(value AS INTEGER), ?) WHERE key = 'next_seq'", (top,))
         return events
+
+    def _merge_recent(self, added: int, removed: int) -> None:
+        """Move the recent bucket members into the main table once they are an eighth of it, in key order.
+
+        Band keys are random: inserted batch by batch into one large B-tree they
+        dirty most of its pages at every commit, and WAL mode writes each dirty
+        page. Gathered in a small table and merged in key order, each page of the
+        large one is written once a merge. Row counts are kept in ``meta``.
+        """
+        c = self.conn
+        rows = dict(c.execute("SELECT key, CAST(value AS INTEGER) FROM meta WHERE key IN ('recent_rows', 'member_rows')"))
+        recent, main = rows.get("recent_rows", 0) + added - removed, rows.get("member_rows", 0)
+        if recent >= max(_MIN_RECENT, main // _RECENT_SHARE):
+            c.execute("INSERT OR IGNORE INTO members SELECT key, doc, passage FROM recent ORDER BY key, doc, passage")
+            c.execute("DELETE FROM recent")
+            recent, main = 0, main + recent
+        c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                      (("recent_rows", str(recent)), ("member_rows", str(main))))
 
     def events(self, since: int = 0, limit: int | None = None) -> list[IndexEvent]:
         rows = self.conn.execute("SELECT seq, kind, verdict FROM events WHERE seq > ? ORDER BY seq LIMIT ?",

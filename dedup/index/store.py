@@ -2,7 +2,7 @@
 
 A backend keeps documents (their verdicts, and what verification needs of
 them: digest, signature, band keys), bucket members, verified pairs and the
-matches that share text, running document frequencies and the event log. All
+matches that share text, running document frequencies, line counts (page chrome) and the event log. All
 reads of a batch and its write happen inside one ``transaction``; writers are
 serialized by it, so that two writers adding the same article store it once.
 """
@@ -71,11 +71,13 @@ class NewDoc:
 
 @dataclass(frozen=True, slots=True)
 class StoredMatch:
-    """A verified pair that shares text, between documents ``a`` < ``b`` (sequence numbers)."""
+    """A verified pair that shares text, between documents ``a`` < ``b`` (sequence numbers); ``n`` is how
+    many documents the index held when it was verified (its IDF's age)."""
 
     a: int
     b: int
     match: Match
+    n: int = 0
 
 
 @dataclass
@@ -83,15 +85,19 @@ class Changes:
     """Everything one batch writes: applied at once by ``Store.apply``.
 
     ``events`` are (kind, document seq, verdict), in commit order; ``verdicts``
-    the new verdict of each stored document whose verdict changed.
+    the new verdict of each stored document whose verdict changed; ``dropped``
+    the stored matches that, verified again, share no text any more.
     """
 
     docs: list[NewDoc] = field(default_factory=list)
     members: Members = field(default_factory=Members.empty)
     matches: list[StoredMatch] = field(default_factory=list)
+    dropped: list[tuple[int, int]] = field(default_factory=list)
     checked: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
     stem_df: dict[str, int] = field(default_factory=dict)
     phrase_df: tuple[np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.empty(0, np.uint64), np.empty(0, np.int64)))
+    lines: tuple[np.ndarray, np.ndarray] = field(
         default_factory=lambda: (np.empty(0, np.uint64), np.empty(0, np.int64)))
     n_docs: int = 0
     verdicts: dict[int, Verdict] = field(default_factory=dict)
@@ -124,11 +130,17 @@ class Store(Protocol):
     def matches(self, seqs: Sequence[int]) -> list[StoredMatch]:
         """The stored matches with either document among ``seqs``."""
 
+    def stale(self, below: int, limit: int) -> list[tuple[int, int]]:
+        """Up to ``limit`` stored matches verified when the index held fewer than ``below`` documents, oldest first."""
+
     def checked(self, pairs: np.ndarray) -> np.ndarray:
         """Whether each pair (low, high) of sequence numbers was verified."""
 
     def counts(self, stems: Sequence[str], phrases: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
         """The index's own document frequencies: documents, and df of each stem and phrase hash."""
+
+    def line_counts(self, hashes: np.ndarray) -> np.ndarray:
+        """How many documents carried each short line (by ``boilerplate.key_hashes``): the chrome model's state."""
 
     def apply(self, changes: Changes) -> list[IndexEvent]:
         """Write a batch's changes; returns its events with their sequence numbers."""
