@@ -137,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "feed.db"
         build_s = build(db, held) if not db.exists() else None
+        with Index(db, create=False) as index:
+            known = {e.verdict.id for e in index.events()}
+        fresh = [d for d in fresh if d.id not in known]
         port = free_port()
         proc = start_server(db, port)
         try:

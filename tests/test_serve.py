@@ -107,16 +107,11 @@ def test_a_conflicting_batch_is_409_and_stores_none_of_it(client: TestClient, db
 
 @pytest.fixture
 def secured(db: Path):
-    tokens = Tokens(((token_hash("reader-secret"), "read"), (token_hash("writer-secret"), "write")))
-    tokens = Tokens.load(_tokens_file(db.parent, tokens))
-    with TestClient(create_app(db, tokens, Limits(body=20_000, document=1000, id=200))) as c:
+    tokens = db.parent / "tokens"
+    tokens.write_text(f"# dedup serve tokens\n{token_hash('reader-secret')} read\n"
+                      f"{token_hash('writer-secret')} write  # the ingest pipeline\n")
+    with TestClient(create_app(db, Tokens.load(tokens), Limits(body=20_000, document=1000, id=200))) as c:
         yield c
-
-
-def _tokens_file(folder: Path, tokens: Tokens) -> Path:
-    path = folder / "tokens"
-    path.write_text("# dedup serve tokens\n" + "".join(f"{h} {s}\n" for h, s in tokens.entries))
-    return path
 
 
 def bearer(token: str) -> dict[str, str]:
