@@ -132,7 +132,11 @@ def find_boilerplate(
     """
     if chunks is None:
         chunks = (line_stats(docs[k : k + _CHUNK]) for k in range(0, len(docs), _CHUNK))
-    chrome = chrome_hashes(chunks, config)
+    return boilerplate_of(docs, chrome_hashes(chunks, config))
+
+
+def boilerplate_of(docs: Sequence[Document], chrome: ChromeHashes) -> Boilerplate:
+    """The chrome's line keys, read back from the documents carrying them (``chrome.documents``, by position)."""
     keys = _keys_of(docs, chrome)
     return Boilerplate(
         frozenset(keys[h] for h in chrome.corpus.tolist()),

@@ -133,7 +133,7 @@ def _prepare_chunk(docs: Sequence[Document], boilerplate: Boilerplate, config: N
 
 
 @dataclass(frozen=True)
-class _Part:
+class Part:
     """What a worker returns for a run of documents: the verification digest and LSH band keys of those
     with text (``kept``), for documents and for passages."""
 
@@ -148,12 +148,17 @@ def _line_stats(extent: tuple[str, int, int]) -> LineStats:
     return line_stats(read_extent(*extent))
 
 
-def _digest_chunk(extent: tuple[str, int, int], boilerplate: Boilerplate, config: Config) -> _Part:
+def _digest_chunk(extent: tuple[str, int, int], boilerplate: Boilerplate, config: Config) -> Part:
     """Prepare, sign and digest one run of spooled documents (in a worker)."""
-    prepared = _prepare_chunk(read_extent(*extent), boilerplate, config.normalize)
+    return digest_documents(read_extent(*extent), boilerplate, config)
+
+
+def digest_documents(docs: Sequence[Document], boilerplate: Boilerplate, config: Config) -> Part:
+    """Prepare, sign and digest a run of documents: what either engine keeps of them (pure)."""
+    prepared = _prepare_chunk(docs, boilerplate, config.normalize)
     kept = [p for p in prepared if p.words]
     signed = sign(kept, config.signature)
-    return _Part(
+    return Part(
         kept=np.fromiter((bool(p.words) for p in prepared), dtype=bool, count=len(prepared)),
         digest=digest(kept, (signed.shingles, signed.shingle_rows)),
         documents=_keys(signed.documents, config.candidates.doc_threshold),
@@ -205,7 +210,7 @@ def _digest_corpus(
     return _Corpus(features, documents, passages, owner, np.concatenate(kept) if kept else np.empty(0, dtype=bool))
 
 
-class _PairSet:
+class PairSet:
     """Document pairs (positions) as sorted int64 keys: a set that stays small for millions of pairs.
 
     Each batch added stays a sorted array of its own: labelling adds a few
@@ -286,7 +291,7 @@ def cluster_documents(
         check = partial(verify_pairs, features, config=config.verify, evidence=evidence, sharing_only=True)
         matches, links, verified = _verified(check, pairs, len(features.ids), workers, advance)
         lap("verify", f"verified {len(pairs)} pairs, {links} linked")
-        labelling, links = _labelled(check, features.ids, members, matches, verified, config.label, links)
+        labelling, links = labelled(check, features.ids, members, matches, verified, config.label, links)
     verdicts, clusters = labelling.verdicts, labelling.clusters
     lap("label", f"labelled {len(verdicts)} documents in {sum(len(c.members) > 1 for c in clusters)} clusters")
     stats = {
@@ -319,9 +324,9 @@ Check = Callable[[np.ndarray], list[Match]]
 
 def _verified(
     check: Check, pairs: np.ndarray, n_docs: int, workers: int, advance: Advance | None
-) -> tuple[list[Match], int, _PairSet]:
+) -> tuple[list[Match], int, PairSet]:
     """The candidate pairs verified: the matches that share text, the number of links and the pairs verified."""
-    verified = _PairSet(n_docs)
+    verified = PairSet(n_docs)
     matches: list[Match] = []
     links = 0
     for done, (found, linked) in _verified_blocks(check, pairs, workers):
@@ -333,8 +338,8 @@ def _verified(
     return matches, links, verified
 
 
-def _labelled(
-    check: Check, ids: Sequence[str], members: list[Member], matches: list[Match], verified: _PairSet,
+def labelled(
+    check: Check, ids: Sequence[str], members: list[Member], matches: list[Match], verified: PairSet,
     config: LabelConfig, links: int,
 ) -> tuple[Labelling, int]:
     """Label the corpus, verifying the pairs labelling asks about (``matches`` grows with those that share text).
