@@ -105,9 +105,15 @@ def main() -> None:
               help="Processes to use; 0 picks all cores for large corpora. The output is the same for any number.")
 @click.option("--skip-bad", is_flag=True,
               help="Skip bad records (and unreadable files among several) instead of stopping; list them on stderr.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Run here, or on Spark (the spark extra): same verdicts; -o is then a directory of parts "
+                   "(JSONL, or Parquet when it ends in .parquet).")
+@click.option("--master", default="local[*]", show_default=True, help="Spark master URL (--engine spark).")
+@click.option("--coalesce", is_flag=True, help="With --engine spark, write -o as one file, not a directory of parts.")
 @input_errors
 def cluster(
-    paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, workers: int, skip_bad: bool
+    paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, workers: int, skip_bad: bool,
+    engine: str, master: str, coalesce: bool,
 ) -> None:
     """Cluster documents by wire origin and label each one.
 
@@ -121,6 +127,8 @@ def cluster(
     """
     if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise InputError(output, "cannot write output: its directory does not exist")
+    if engine == "spark":
+        return cluster_on_spark(paths, fmt, output, quiet, master, coalesce)
     release_freed_arrays()
     skipped: list[InputError] = []
     bar = None if quiet or not sys.stderr.isatty() else StageBar()
@@ -142,6 +150,25 @@ def cluster(
         click.echo(
             f"dedup: {s['documents']} documents, {s['candidates']} candidate pairs, "
             f"{s['links']} links, {s['clusters']} clusters{stage_times(s)}", err=True)
+
+
+def cluster_on_spark(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, master: str,
+                     coalesce: bool) -> None:
+    """``dedup cluster --engine spark``: exit 2 naming the extra when PySpark is not installed."""
+    try:
+        from dedup.engines import spark
+    except ImportError:
+        click.echo("dedup: error: --engine spark needs the spark extra: pip install 'dedup[spark]'", err=True)
+        sys.exit(2)
+    result, verdicts = spark.run(paths, output, master, coalesce)
+    for doc_id in result.skipped:
+        click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)
+    if verdicts is not None:
+        WRITERS[fmt](verdicts, sys.stdout)
+    if not quiet:
+        s = result.stats
+        click.echo(f"dedup: {s['documents']} documents, {s['candidates']} candidate pairs, {s['links']} links, "
+                   f"{s['clusters']} clusters{stage_times(s)}", err=True)
 
 
 @main.command()

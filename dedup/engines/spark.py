@@ -74,7 +74,8 @@ def session(master: str = "local[*]", app: str = "dedup", **conf: str) -> SparkS
     settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
     if master.startswith("local"):
         # The workers run this interpreter, which has the package and its dependencies.
-        settings |= {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
+        settings |= {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1",
+                     "spark.sql.shuffle.partitions": str(2 * (os.cpu_count() or 1))}
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for key, value in (settings | conf).items():
         builder = builder.config(key, value)
@@ -657,3 +658,53 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
 def _range_of(pos: int, n: int, parts: int) -> int:
     """The partition of an input position: consecutive runs of documents, in order."""
     return pos * parts // n
+
+
+# ---------------------------------------------------------------- output
+
+_SCHEMA = ("id string, cluster string, label string, source string, score double, reuse double, "
+           "passages long, passage_links array<string>")
+
+
+def write_verdicts(spark: SparkSession, result: SparkResult, output: str, coalesce: bool = False) -> None:
+    """Write the verdicts in input order: Parquet when ``output`` ends in ``.parquet``, else JSON Lines.
+
+    Written as a directory of parts, as Spark users expect; with ``coalesce``
+    as one file (on a local path; elsewhere, a directory of one part).
+    """
+    records = result.verdicts.map(lambda pv: verdict_record(pv[1]))
+    parquet = output.rstrip("/").endswith(".parquet")
+    local = "://" not in output or output.startswith("file://")
+    target = output
+    if coalesce:
+        records = records.coalesce(1)
+        if local:
+            scratch = tempfile.mkdtemp(prefix=".dedup-", dir=os.path.dirname(os.path.abspath(output)))
+            target = os.path.join(scratch, "parts")
+    if parquet:
+        spark.createDataFrame(records.map(lambda r: tuple(r.values())), _SCHEMA).write.mode("error").parquet(target)
+    else:
+        records.map(lambda r: json.dumps(r, ensure_ascii=False)).saveAsTextFile(target)
+    if coalesce and local:
+        (part,) = [p for p in Path(target).iterdir() if p.name.startswith("part-") and not p.name.endswith(".crc")]
+        os.replace(part, output)
+        shutil.rmtree(os.path.dirname(target))
+
+
+def run(paths: Sequence[str], output: str | None, master: str, coalesce: bool = False,
+        config: Config = Config(), partitions: int = 0) -> tuple[SparkResult, list[Verdict] | None]:
+    """What ``dedup cluster --engine spark`` does: cluster, then write to ``output``, or return the verdicts.
+
+    A session already running (a notebook's, a test's) is used and left running.
+    """
+    running = SparkSession.getActiveSession()
+    spark = running or session(master)
+    try:
+        result = cluster_spark(spark, paths, config, partitions)
+        if output is None:
+            return result, [v for _, v in result.verdicts.toLocalIterator()]
+        write_verdicts(spark, result, output, coalesce)
+        return result, None
+    finally:
+        if running is None:
+            spark.stop()
