@@ -45,13 +45,13 @@ import scipy.sparse as sp
 
 from dedup.background import load_background
 from dedup.boilerplate import LineStats, boilerplate_of, chrome_hashes, line_stats
-from dedup.candidates import _band_pairs, band_params
+from dedup.candidates import _band_pairs
 from dedup.cluster import Member
 from dedup.config import Config
 from dedup.errors import InputError
 from dedup.pipeline import Part, PairSet, digest_documents, labelled
 from dedup.readers import iter_corpus
-from dedup.records import Document, Match, Verdict
+from dedup.records import Document, Verdict
 from dedup.report import verdict_record
 from dedup.shingle import distinct, token_hashes
 from dedup.verify import SHINGLE_COLUMNS, Features, recolumned, tfidf, verify_pairs
