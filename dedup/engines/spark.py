@@ -14,7 +14,7 @@ within the partition); Spark only moves their results between partitions:
    stem's column is the rank of its first appearance in input order, so the
    TF-IDF rows (``verify.tfidf``) are the local engine's to the last bit;
 4. candidates: band keys grouped by (band, key); each group is paired by
-   ``candidates._band_pairs`` in input order (so the star of a large bucket has
+   ``candidates.band_pairs`` in input order (so the star of a large bucket has
    the same hub), passage pairs counted by document pair with the same rules;
 5. verification: pairs in blocks, each block with the features of the
    documents it holds joined in, checked by ``verify.verify_pairs``;
@@ -45,7 +45,7 @@ import scipy.sparse as sp
 
 from dedup.background import load_background
 from dedup.boilerplate import LineStats, boilerplate_of, chrome_hashes, line_stats
-from dedup.candidates import _band_pairs
+from dedup.candidates import band_pairs
 from dedup.cluster import Member
 from dedup.config import Config
 from dedup.errors import InputError
@@ -423,7 +423,7 @@ def _band_rows(kv: tuple[int, _Chunk], buckets: int) -> Iterator[tuple[int, tupl
 
 
 def _bucket_pairs(kv: tuple[int, Iterable[tuple]], max_bucket: int, buckets: int) -> Iterator[tuple]:
-    """The pairs of one bucket of band keys, each band paired in input order as ``_band_pairs`` does.
+    """The pairs of one bucket of band keys, each band paired in input order as ``band_pairs`` does.
 
     Documents: ("doc", pairs of positions). Passages: ("pas", document-pair bucket, passage pairs as
     rows (pos a, index a, pos b, index b) of different documents).
@@ -440,7 +440,7 @@ def _bucket_pairs(kv: tuple[int, Iterable[tuple]], max_bucket: int, buckets: int
         for b in np.unique(band).tolist():
             at = np.flatnonzero(band == b)
             at = at[np.lexsort((index[at], pos[at]))]
-            for pairs in _band_pairs(key[at], max_bucket):
+            for pairs in band_pairs(key[at], max_bucket):
                 found.append(at[pairs])
         if not found:
             continue
