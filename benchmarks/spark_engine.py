@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -100,7 +101,7 @@ def main() -> None:
                                        "spark.eventLog.compress": "false"})
         spark.sparkContext.setLogLevel("ERROR")
         with Peak() as peak:
-            result = cluster_spark(spark, [args.corpus])
+            result = cluster_spark(spark, [args.corpus], progress=lambda line: print(line, file=sys.stderr, flush=True))
             result.verdicts.count()
         spark.stop()
         stats, shuffle = result.stats, _shuffle(Path(events))

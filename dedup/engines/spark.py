@@ -33,7 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from operator import add
@@ -75,7 +75,9 @@ def session(master: str = "local[*]", app: str = "dedup", **conf: str) -> SparkS
     if master.startswith("local"):
         # The workers run this interpreter, which has the package and its dependencies.
         settings |= {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1",
-                     "spark.sql.shuffle.partitions": str(2 * (os.cpu_count() or 1))}
+                     "spark.sql.shuffle.partitions": str(2 * (os.cpu_count() or 1)),
+                     # Local executors live in the driver's JVM: its default 1 GiB heap is short of 100,000 documents.
+                     "spark.driver.memory": "4g"}
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for key, value in (settings | conf).items():
         builder = builder.config(key, value)
@@ -586,8 +588,11 @@ def _labelled(rows: RDD, matches: RDD, comps: RDD, config: Config, width: int, g
 
 
 def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Config(),
-                  partitions: int = 0) -> SparkResult:
-    """Cluster the documents of ``paths`` on Spark: the local engine's verdicts, in input order."""
+                  partitions: int = 0, progress: Callable[[str], None] | None = None) -> SparkResult:
+    """Cluster the documents of ``paths`` on Spark: the local engine's verdicts, in input order.
+
+    ``progress`` is told when each stage ends, with its seconds.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -596,6 +601,8 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
         now = time.perf_counter()
         timings[f"seconds_{stage}"] = round(now - clock, 4)
         clock = now
+        if progress is not None:
+            progress(f"{stage} ({timings[f'seconds_{stage}']:.1f} s)")
 
     sc = spark.sparkContext
     indexed = read_documents(spark, paths).persist(StorageLevel.MEMORY_AND_DISK)
