@@ -238,6 +238,22 @@ def _holds(keys: np.ndarray, key: int) -> bool:
     return at < keys.size and int(keys[at]) == key
 
 
+class Laps:
+    """The seconds of each stage, as ``seconds_<stage>`` stats; ``progress`` is told as each ends."""
+
+    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
+        self.timings: dict[str, float] = {}
+        self._progress = progress
+        self._clock = time.perf_counter()
+
+    def __call__(self, stage: str, done: str | None = None) -> None:
+        now = time.perf_counter()
+        self.timings[f"seconds_{stage}"] = round(now - self._clock, 4)
+        self._clock = now
+        if self._progress is not None:
+            self._progress(f"{done or stage} ({self.timings[f'seconds_{stage}']:.1f} s)")
+
+
 def cluster_documents(
     docs: Iterable[Document],
     config: Config = Config(),
@@ -259,17 +275,7 @@ def cluster_documents(
     reused passages); with ``evidence=False`` they leave out the texts of the
     aligned passages, which a corpus of millions cannot keep in memory.
     """
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str, done: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[f"seconds_{stage}"] = round(now - clock, 4)
-        clock = now
-        if progress is not None:
-            progress(f"{done} ({timings[f'seconds_{stage}']:.1f} s)")
-
+    lap = Laps(progress)
     model = background if background is not None else load_background()
     with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
         spool, members = _spooled(docs, Path(scratch) / "documents")
@@ -301,7 +307,7 @@ def cluster_documents(
         "candidates": len(pairs),
         "links": links,
         "clusters": sum(len(c.members) > 1 for c in clusters),
-        **timings,
+        **lap.timings,
     }
     return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats)
 

@@ -32,7 +32,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -49,7 +48,7 @@ from dedup.candidates import band_pairs
 from dedup.cluster import Member
 from dedup.config import Config
 from dedup.errors import InputError
-from dedup.pipeline import Part, PairSet, digest_documents, labelled
+from dedup.pipeline import Laps, Part, PairSet, digest_documents, labelled
 from dedup.readers import iter_corpus
 from dedup.records import Document, Verdict
 from dedup.report import verdict_record
@@ -593,17 +592,7 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
 
     ``progress`` is told when each stage ends, with its seconds.
     """
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[f"seconds_{stage}"] = round(now - clock, 4)
-        clock = now
-        if progress is not None:
-            progress(f"{stage} ({timings[f'seconds_{stage}']:.1f} s)")
-
+    lap = Laps(progress)
     sc = spark.sparkContext
     indexed = read_documents(spark, paths).persist(StorageLevel.MEMORY_AND_DISK)
     n = indexed.count()
@@ -657,7 +646,7 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
     links = matches.filter(lambda m: m[2].linked).count() + counted[2]
     lap("label")
     stats = {"documents": n, "skipped": len(skipped), "candidates": int(n_pairs or 0), "matches": n_matches,
-             "links": links, "clusters": counted[1], **timings}
+             "links": links, "clusters": counted[1], **lap.timings}
     ordered = verdicts.map(lambda v: (v[0], v[1])).sortByKey(numPartitions=parts)
     return SparkResult(ordered, tuple(doc_id for _, doc_id in skipped), stats)
 
