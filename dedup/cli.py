@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from dedup.allocator import release_freed_arrays
+from dedup.boilerplate import ChromeModel
 from dedup.cluster import label_corpus
 from dedup.config import Config
 from dedup.errors import InputError
@@ -110,10 +111,14 @@ def main() -> None:
                    "(JSONL, or Parquet when it ends in .parquet).")
 @click.option("--master", default="local[*]", show_default=True, help="Spark master URL (--engine spark).")
 @click.option("--coalesce", is_flag=True, help="With --engine spark, write -o as one file, not a directory of parts.")
+@click.option("--chrome", "chrome_file", type=click.Path(dir_okay=False), default=None,
+              help="A saved chrome model (--save-chrome) to start from; the corpus' own chrome is learned on top.")
+@click.option("--save-chrome", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Save the chrome model this run learned (.npz), for --chrome of later runs and compare.")
 @input_errors
 def cluster(
     paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, workers: int, skip_bad: bool,
-    engine: str, master: str, coalesce: bool,
+    engine: str, master: str, coalesce: bool, chrome_file: str | None, save_chrome: str | None,
 ) -> None:
     """Cluster documents by wire origin and label each one.
 
@@ -129,6 +134,7 @@ def cluster(
         raise InputError(output, "cannot write output: its directory does not exist")
     if engine == "spark":
         return cluster_on_spark(paths, fmt, output, quiet, master, coalesce)
+    chrome = ChromeModel.load(chrome_file) if chrome_file is not None else None
     release_freed_arrays()
     skipped: list[InputError] = []
     bar = None if quiet or not sys.stderr.isatty() else StageBar()
@@ -138,18 +144,25 @@ def cluster(
         progress=bar.finished if bar else None,
         advance=bar.advance if bar else None,
         evidence=False,
+        chrome=chrome,
+        keep_chrome=save_chrome is not None,
     )
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
+    all_chrome = set(result.chrome_only)
     for doc_id in result.skipped:
-        click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)
+        why = "all page chrome" if doc_id in all_chrome else "empty text"
+        click.echo(f"dedup: warning: {doc_id}: {why}, left out of clustering", err=True)
+    if save_chrome is not None and result.chrome is not None:
+        result.chrome.save(save_chrome)
     with atomic_output(output, sys.stdout) as out:
         WRITERS[fmt](result.verdicts, out)
     if not quiet:
         s = result.stats
         click.echo(
             f"dedup: {s['documents']} documents, {s['candidates']} candidate pairs, "
-            f"{s['links']} links, {s['clusters']} clusters{stage_times(s)}", err=True)
+            f"{s['links']} links, {s['clusters']} clusters"
+            + (f", {s['all_chrome']} all chrome" if s.get("all_chrome") else "") + stage_times(s), err=True)
 
 
 def cluster_on_spark(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, master: str,
@@ -177,8 +190,10 @@ def cluster_on_spark(paths: tuple[str, ...], fmt: str, output: str | None, quiet
               help="JSONL of pairs (id, a, b); prints one JSON line of scores per pair.")
 @click.option("-w", "--workers", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes for --pairs; 0 picks all cores for large files. The scores are the same.")
+@click.option("--chrome", "chrome_file", type=click.Path(dir_okay=False), default=None,
+              help="A saved chrome model (cluster --save-chrome): drop the outlets' chrome it learned.")
 @input_errors
-def compare(files: tuple[str, ...], pairs_file: str | None, workers: int) -> None:
+def compare(files: tuple[str, ...], pairs_file: str | None, workers: int, chrome_file: str | None) -> None:
     """Compare two articles and show their aligned passages.
 
     \b
@@ -186,11 +201,12 @@ def compare(files: tuple[str, ...], pairs_file: str | None, workers: int) -> Non
       dedup compare seeds/001_0087a9b7e7beb3af.txt seeds/004_e66f8c3f7bab36c1.txt
       dedup compare --pairs pairs.jsonl
     """
+    chrome = ChromeModel.load(chrome_file) if chrome_file is not None else None
     if pairs_file is not None:
         if files:
             raise click.UsageError("give either two FILES or --pairs, not both")
         pairs = read_pairs(pairs_file)
-        for scored in score_pairs(pairs, workers=workers or auto_workers(2 * len(pairs))):
+        for scored in score_pairs(pairs, workers=workers or auto_workers(2 * len(pairs)), chrome=chrome):
             click.echo(json.dumps({"id": scored.id, **match_scores(scored.match)}))
         return
     if len(files) != 2:
@@ -198,7 +214,7 @@ def compare(files: tuple[str, ...], pairs_file: str | None, workers: int) -> Non
     docs = read_corpus(files)
     if len(docs) != 2:
         raise click.UsageError("each file must hold exactly one document")
-    match = compare_documents(docs[0], docs[1])
+    match = compare_documents(docs[0], docs[1], chrome=chrome)
     verdicts = label_corpus(docs, [match], Config().label).verdicts
     derived = next((v for v in verdicts if v.source), None)
     verdict = (

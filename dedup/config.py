@@ -21,6 +21,16 @@ class NormalizeConfig:
     this share of its words are in lines its outlet does not repeat; updates of one
     story share most of their lines and stay below it, so the story's own
     sentences are never taken for the outlet's chrome (``dedup/boilerplate.py``).
+    ``span_words``: the length of the word spans whose repeats in one outlet are
+    chrome inside a sentence (a name card spliced into it, a newsletter block
+    whose name changes); 8 words are seldom shared by two stories of one outlet
+    unless both quote the same text, and the other-pages rule covers that.
+    ``span_sample``: one span in this many, chosen by its hash, is counted, which
+    keeps the counts to a few a sentence (memory at a million documents).
+    ``chrome_sentence_share``: a sentence more than this share of whose words
+    are in chrome spans is itself chrome (a near copy of a chrome sentence, a
+    few words changed); below it the spans are cut out and the rest stays, as
+    when a name card of 20 words is spliced into a sentence of 30.
     ``min_passage_words``: shorter sentences carry too little to align on.
     """
 
@@ -28,6 +38,9 @@ class NormalizeConfig:
     boilerplate_max_words: int = 12
     outlet_boilerplate_min_docs: int = 3
     outlet_boilerplate_own_share: float = 0.5
+    span_words: int = 8
+    span_sample: int = 4
+    chrome_sentence_share: float = 0.7
     min_passage_words: int = 5
 
 

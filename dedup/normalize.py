@@ -289,6 +289,11 @@ def body_lines(text: str, boilerplate: frozenset[str]) -> list[str]:
     return [line for _, line in story_lines(text, boilerplate)]
 
 
+def is_story_header(line: str) -> bool:
+    """Whether a cleaned line is story header chrome ("Updated ...", "Follow"), which can start an appended story."""
+    return bool(_STORY_HEADER.match(line)) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith(".")
+
+
 def story_lines(text: str, boilerplate: frozenset[str]) -> list[tuple[int, str]]:
     """The content lines of a document, each with the index of the story it belongs to on the page.
 
@@ -303,8 +308,7 @@ def story_lines(text: str, boilerplate: frozenset[str]) -> list[tuple[int, str]]
     seen: set[str] = set()
     story, body_paragraphs, since_body = 0, 0, 0
     for line in clean_text(text).split("\n"):
-        header = _STORY_HEADER.match(line) and len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith(".")
-        if header and body_paragraphs >= _STORY_MIN_PARAGRAPHS:
+        if is_story_header(line) and body_paragraphs >= _STORY_MIN_PARAGRAPHS:
             story, body_paragraphs = story + 1, 0
             for entry in kept[len(kept) - since_body :]:
                 entry[0] = story

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -17,12 +17,12 @@ import numpy as np
 
 from dedup.allocator import keep_freed_arrays
 from dedup.background import Background, load_background
-from dedup.boilerplate import Boilerplate, LineStats, find_boilerplate, line_stats
+from dedup.boilerplate import Chrome, ChromeModel, ChromeStats, chrome_stats
 from dedup.candidates import Bands, band_keys, band_params, document_pairs
 from dedup.cluster import Labelling, Member, label_corpus, relabel_corpus
 from dedup.config import Config, LabelConfig, NormalizeConfig, SignatureConfig
 from dedup.errors import InputError
-from dedup.normalize import prepare
+from dedup.normalize import prepare, words
 from dedup.records import Cluster, Document, Match, Prepared, Verdict
 from dedup.shingle import shingle_sets
 from dedup.signature import EMPTY, grouped_signatures
@@ -39,7 +39,9 @@ class Result:
     """What a clustering run found.
 
     ``verdicts`` follow the input order; ``matches`` are every verified candidate
-    pair (linked or not); ``skipped`` are the ids of documents with no text.
+    pair (linked or not); ``skipped`` are the ids of documents with no text left
+    out, ``chrome_only`` those of them whose text was all page chrome (a failed
+    scrape); ``chrome`` is the chrome model the run used, updated with its corpus.
     """
 
     verdicts: tuple[Verdict, ...]
@@ -47,6 +49,8 @@ class Result:
     matches: tuple[Match, ...]
     skipped: tuple[str, ...] = ()
     stats: dict[str, float] = field(default_factory=dict)
+    chrome_only: tuple[str, ...] = ()
+    chrome: ChromeModel | None = None
 
 
 @dataclass(frozen=True)
@@ -121,15 +125,27 @@ def prepare_all(
     config: NormalizeConfig,
     pool: ProcessPoolExecutor | None = None,
     workers: int = 1,
+    chrome: ChromeModel | None = None,
 ) -> list[Prepared]:
-    """Every document prepared against the corpus' boilerplate, in order; in the pool when one is given."""
-    job = partial(_prepare_chunk, boilerplate=find_boilerplate(docs, config), config=config)
+    """Every document prepared without its chrome, in order; in the pool when one is given.
+
+    The chrome is ``chrome``'s when a model is given, else learned from ``docs``.
+    """
+    model = chrome if chrome is not None else ChromeModel(config).fit(docs)
+    job = partial(_prepare_chunk, chrome=model.chrome, config=config)
     parts = [docs[r.start : r.stop] for r in _ranges_for(len(docs), workers)]
     return [p for chunk in (pool.map(job, parts) if pool is not None else map(job, parts)) for p in chunk]
 
 
-def _prepare_chunk(docs: Sequence[Document], boilerplate: Boilerplate, config: NormalizeConfig) -> list[Prepared]:
-    return [prepare(d, boilerplate.keys_for(d), config) for d in docs]
+def _prepare_chunk(docs: Sequence[Document], chrome: Chrome, config: NormalizeConfig) -> list[Prepared]:
+    return [_prepare(d, chrome, config) for d in docs]
+
+
+def _prepare(doc: Document, chrome: Chrome, config: NormalizeConfig) -> Prepared:
+    """``doc`` prepared without its chrome (the record keeps the text as read)."""
+    clean = chrome.transform(doc)
+    prepared = prepare(clean, frozenset(), config)
+    return prepared if clean is doc else replace(prepared, doc=doc)
 
 
 @dataclass(frozen=True)
@@ -138,28 +154,30 @@ class Part:
     with text (``kept``), for documents and for passages."""
 
     kept: np.ndarray
+    chrome_only: np.ndarray
     digest: Digest
     documents: tuple[np.ndarray, np.ndarray]
     passages: tuple[np.ndarray, np.ndarray]
 
 
-def _line_stats(extent: tuple[str, int, int]) -> LineStats:
-    """The line statistics of one run of spooled documents, for learning boilerplate (in a worker)."""
-    return line_stats(read_extent(*extent))
+def _chrome_stats(extent: tuple[str, int, int], config: NormalizeConfig) -> ChromeStats:
+    """The chrome statistics of one run of spooled documents, for learning chrome (in a worker)."""
+    return chrome_stats(read_extent(*extent), config)
 
 
-def _digest_chunk(extent: tuple[str, int, int], boilerplate: Boilerplate, config: Config) -> Part:
+def _digest_chunk(extent: tuple[str, int, int], chrome: Chrome, config: Config) -> Part:
     """Prepare, sign and digest one run of spooled documents (in a worker)."""
-    return digest_documents(read_extent(*extent), boilerplate, config)
+    return digest_documents(read_extent(*extent), chrome, config)
 
 
-def digest_documents(docs: Sequence[Document], boilerplate: Boilerplate, config: Config) -> Part:
+def digest_documents(docs: Sequence[Document], chrome: Chrome, config: Config) -> Part:
     """Prepare, sign and digest a run of documents: what either engine keeps of them (pure)."""
-    prepared = _prepare_chunk(docs, boilerplate, config.normalize)
+    prepared = _prepare_chunk(docs, chrome, config.normalize)
     kept = [p for p in prepared if p.words]
     signed = sign(kept, config.signature)
     return Part(
         kept=np.fromiter((bool(p.words) for p in prepared), dtype=bool, count=len(prepared)),
+        chrome_only=np.fromiter((not p.words and bool(words(p.doc.text)) for p in prepared), bool, len(prepared)),
         digest=digest(kept, (signed.shingles, signed.shingle_rows)),
         documents=_keys(signed.documents, config.candidates.doc_threshold),
         passages=_keys(signed.passages, config.candidates.passage_threshold),
@@ -181,33 +199,44 @@ class _Corpus:
     passages: Bands
     owner: np.ndarray
     kept: np.ndarray
+    chrome_only: np.ndarray
+    chrome: ChromeModel | None
 
 
 def _digest_corpus(
     spool: Spool, config: Config, background: Background, pool: ProcessPoolExecutor | None, workers: int,
-    scratch: Path, advance: Advance | None,
+    scratch: Path, advance: Advance | None, chrome: ChromeModel | None, keep_chrome: bool,
 ) -> _Corpus:
-    """Prepare, sign and digest every spooled document, in the pool when there is one."""
+    """Prepare, sign and digest every spooled document, in the pool when there is one.
+
+    The chrome is learned from the corpus, on top of ``chrome`` when a model is given.
+    """
     extents = [spool.extent(r.start, r.stop) for r in _ranges_for(len(spool), workers)]
-    stats = pool.map(_line_stats, extents) if pool is not None else map(_line_stats, extents)
-    boilerplate = find_boilerplate(spool, config.normalize, stats)
-    job = partial(_digest_chunk, boilerplate=boilerplate, config=config)
+    count = partial(_chrome_stats, config=config.normalize)
+    model = chrome.copy() if chrome is not None else ChromeModel(config.normalize)
+    model.update_stats(pool.map(count, extents) if pool is not None else map(count, extents))
+    job = partial(_digest_chunk, chrome=model.chrome, config=config)
+    if not keep_chrome:
+        # Its counts (some 20 bytes a distinct unit) are not needed past this point.
+        model = None
     builder = FeatureBuilder(background, Records(scratch / "texts"))
     num_perm = config.signature.num_perm
     documents = Bands(band_params(config.candidates.doc_threshold, num_perm)[0], scratch / "document-bands")
     passages = Bands(band_params(config.candidates.passage_threshold, num_perm)[0], scratch / "passage-bands")
-    kept, done = [], 0
+    kept, chrome_only, done = [], [], 0
     for part in pool.map(job, extents) if pool is not None else map(job, extents):
         builder.add(part.digest)
         documents.append(*part.documents)
         passages.append(*part.passages)
         kept.append(part.kept)
+        chrome_only.append(part.chrome_only)
         done += part.kept.size
         if advance is not None:
             advance("preparing", done, len(spool))
     features = builder.features()
     owner = np.repeat(np.arange(features.counts.size), features.counts)
-    return _Corpus(features, documents, passages, owner, np.concatenate(kept) if kept else np.empty(0, dtype=bool))
+    flags = [np.concatenate(f) if f else np.empty(0, dtype=bool) for f in (kept, chrome_only)]
+    return _Corpus(features, documents, passages, owner, *flags, model)
 
 
 class PairSet:
@@ -262,6 +291,8 @@ def cluster_documents(
     progress: Callable[[str], None] | None = None,
     advance: Advance | None = None,
     evidence: bool = True,
+    chrome: ChromeModel | None = None,
+    keep_chrome: bool = False,
 ) -> Result:
     """Find wire-origin clusters in a corpus and label every document in them.
 
@@ -274,6 +305,9 @@ def cluster_documents(
     ``Result.matches`` are the verified pairs that share text (linked, or with
     reused passages); with ``evidence=False`` they leave out the texts of the
     aligned passages, which a corpus of millions cannot keep in memory.
+    ``chrome``: a chrome model to start from (``ChromeModel.load``); the run
+    learns the corpus' chrome on top of it, in a copy, which ``Result.chrome``
+    holds with ``keep_chrome`` (to save it; otherwise its counts are freed early).
     """
     lap = Laps(progress)
     model = background if background is not None else load_background()
@@ -281,9 +315,10 @@ def cluster_documents(
         spool, members = _spooled(docs, Path(scratch) / "documents")
         workers = workers or auto_workers(len(spool))
         with _spawned_pool(workers) as pool:
-            corpus = _digest_corpus(spool, config, model, pool, workers, Path(scratch), advance)
-        features = corpus.features
+            corpus = _digest_corpus(spool, config, model, pool, workers, Path(scratch), advance, chrome, keep_chrome)
+        features, learned = corpus.features, corpus.chrome
         skipped = tuple(m.id for m, keep in zip(members, corpus.kept.tolist()) if not keep)
+        all_chrome = tuple(m.id for m, chrome_only in zip(members, corpus.chrome_only.tolist()) if chrome_only)
         members = [m for m, keep in zip(members, corpus.kept.tolist()) if keep]
         lap("prepare", f"prepared and signed {len(features.ids)} documents and {int(corpus.owner.size)} passages")
         spill = corpus.owner.size >= _SPILL_PASSAGES
@@ -303,13 +338,14 @@ def cluster_documents(
     stats = {
         "documents": len(members) + len(skipped),
         "skipped": len(skipped),
+        "all_chrome": len(all_chrome),
         "passages": int(features.first[-1]),
         "candidates": len(pairs),
         "links": links,
         "clusters": sum(len(c.members) > 1 for c in clusters),
         **lap.timings,
     }
-    return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats)
+    return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats, all_chrome, learned)
 
 
 def _spawned_pool(workers: int) -> ProcessPoolExecutor | nullcontext:
@@ -421,10 +457,11 @@ def _spooled(docs: Iterable[Document], path: Path) -> tuple[Spool, list[Member]]
 
 
 def compare_documents(
-    a: Document, b: Document, config: Config = Config(), background: Background | None = None
+    a: Document, b: Document, config: Config = Config(), background: Background | None = None,
+    chrome: ChromeModel | None = None,
 ) -> Match:
-    """Verify one pair directly, whatever LSH would have said."""
-    pair = prepare_all([a, b], config.normalize)
+    """Verify one pair directly, whatever LSH would have said; without ``chrome``'s chrome when given."""
+    pair = prepare_all([a, b], config.normalize, chrome=chrome)
     model = background if background is not None else load_background()
     return verify_pairs(features_of(pair, model, config.signature.doc_shingle), [(0, 1)], config.verify)[0]
 
@@ -434,15 +471,17 @@ def score_pairs(
     config: Config = Config(),
     background: Background | None = None,
     workers: int = 1,
+    chrome: ChromeModel | None = None,
 ) -> Iterator[PairScore]:
     """Score many (id, text_a, text_b) pairs; IDF is fitted on all their texts at once.
 
     ``workers`` > 1 prepares the texts in that many processes, same scores.
+    ``chrome``: a chrome model to drop chrome with, else learned from the texts.
     """
     rows = list(pairs)
     docs = [Document(f"{pid}/{side}", text) for pid, a, b in rows for side, text in (("a", a), ("b", b))]
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
-        prepared = prepare_all(docs, config.normalize, pool, workers)
+        prepared = prepare_all(docs, config.normalize, pool, workers, chrome)
     model = background if background is not None else load_background()
     features = features_of(prepared, model, config.signature.doc_shingle)
     matches = verify_pairs(features, [(2 * k, 2 * k + 1) for k in range(len(rows))], config.verify)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 import random
 from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
@@ -14,15 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import boilerplate
-from dedup.boilerplate import (
-    Boilerplate,
-    Lines,
-    chrome_hashes,
-    doc_lines,
-    find_boilerplate,
-    line_stats,
-    outlet_of,
-)
+from dedup.boilerplate import ChromeModel, ChromeStats, Lines, chrome_stats, doc_lines, outlet_of
 from dedup.config import Config, NormalizeConfig
 from dedup.normalize import clean_text, line_key
 from dedup.pipeline import cluster_documents, compare_documents, prepare_all
@@ -58,6 +52,37 @@ def docs_of(outlet: str, *texts: str, prefix: str = "") -> list[Document]:
 
 def body(prepared_text: str) -> list[str]:
     return prepared_text.split("\n")
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """Chrome line keys: ``corpus`` for every document, ``outlets`` (outlet -> its own keys) for one outlet's."""
+
+    corpus: frozenset[str] = frozenset()
+    outlets: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def keys_for(self, doc: Document) -> frozenset[str]:
+        outlet = outlet_of(doc)
+        return self.corpus | (self.outlets.get(outlet, frozenset()) if outlet is not None else frozenset())
+
+
+def find_boilerplate(
+    docs: Sequence[Document], config: NormalizeConfig, chunks: list[ChromeStats] | None = None
+) -> Boilerplate:
+    """The line keys a model fitted on ``docs`` (or on their stats) strips from them, corpus-wide and per outlet."""
+    model = ChromeModel(config)
+    chrome = (model.fit(docs) if chunks is None else model.fit_stats(chunks)).chrome
+    corpus: set[str] = set()
+    outlets: dict[str, set[str]] = {}
+    for doc in docs:
+        everywhere = chrome.chrome_line_keys(replace(doc, outlet=None, url=None))
+        corpus |= everywhere
+        own = chrome.chrome_line_keys(doc) - everywhere
+        outlet = outlet_of(doc)
+        if outlet is not None:
+            outlets.setdefault(outlet, set()).update(own)
+    own_keys = {o: frozenset(k - corpus) for o, k in outlets.items()}
+    return Boilerplate(frozenset(corpus), {o: k for o, k in own_keys.items() if k})
 
 
 # --- the corpus-wide rule (short lines in many documents) ---------------------------
@@ -216,13 +241,12 @@ def test_a_shared_long_footer_no_longer_links_unrelated_pages_of_one_outlet() ->
     assert compare_documents(docs[0], docs[1]).linked
 
 
-def test_boilerplate_survives_pickling_for_worker_processes() -> None:
+def test_chrome_survives_pickling_for_worker_processes() -> None:
     docs = docs_of("Harbour Times", *(f"{article(k)}\n{FOOTER}" for k in range(3)))
-    found = find_boilerplate(docs, CONFIG)
-    found.keys_for(docs[0])
-    copy = pickle.loads(pickle.dumps(found))
-    assert copy == found
-    assert copy.keys_for(docs[1]) == found.keys_for(docs[1]) == {line_key(FOOTER)}
+    chrome = ChromeModel(CONFIG).fit(docs).chrome
+    copy = pickle.loads(pickle.dumps(chrome))
+    assert copy.chrome_line_keys(docs[1]) == chrome.chrome_line_keys(docs[1]) == {line_key(FOOTER)}
+    assert copy.transform(docs[1]) == chrome.transform(docs[1])
 
 
 # --- the vectorized learner against the rules written plainly -------------------------
@@ -299,28 +323,23 @@ def test_the_learner_equals_the_plain_rules(docs: list[Document], config: Normal
 @given(corpora(), CONFIGS, st.lists(st.integers(0, 14), max_size=4))
 def test_chunked_stats_give_the_same_boilerplate(docs: list[Document], config: NormalizeConfig, cuts: list[int]) -> None:
     bounds = [0, *sorted(min(c, len(docs)) for c in cuts), len(docs)]
-    chunks = [line_stats(docs[a:b]) for a, b in pairwise(bounds)]
-    assert find_boilerplate(docs, config, chunks) == find_boilerplate(docs, config, [line_stats(docs)])
-    assert find_boilerplate(docs, config, iter(chunks)) == reference_boilerplate(docs, config)
+    chunks = [chrome_stats(docs[a:b], config) for a, b in pairwise(bounds)]
+    assert find_boilerplate(docs, config, chunks) == find_boilerplate(docs, config, [chrome_stats(docs, config)])
+    assert find_boilerplate(docs, config, chunks) == reference_boilerplate(docs, config)
 
 
-def test_stats_of_other_documents_are_refused() -> None:
-    docs = docs_of("Harbour Times", *(f"{article(k)}\n{FOOTER}" for k in range(3)))
-    others = docs_of("Harbour Times", *(f"{article(k)}\n{DISCLAIMER}" for k in range(3)))
-    with pytest.raises(ValueError, match="chunks of this corpus"):
-        find_boilerplate(others, CONFIG, [line_stats(docs)])
-
-
-def test_chrome_hashes_of_no_documents() -> None:
-    chrome = chrome_hashes([], CONFIG)
-    assert chrome.corpus.size == chrome.hashes.size == 0 and chrome.outlets == {}
+def test_a_model_of_no_documents_strips_nothing() -> None:
     assert find_boilerplate([], CONFIG) == Boilerplate()
+    doc = Document("a", article(1), outlet="Harbour Times")
+    assert ChromeModel(CONFIG).transform(doc) is doc
 
 
 def test_line_keys_are_hashed_in_slices_as_a_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     docs = [*docs_of("Harbour Times", *(f"{article(k)}\n{FOOTER}" for k in range(5))), Document("e", "")]
-    whole = line_stats(docs)
+    whole = chrome_stats(docs, CONFIG)
     monkeypatch.setattr(boilerplate, "_HASH_CHARS", 50)
-    assert np.array_equal(line_stats(docs).hashes, whole.hashes)
-    assert np.array_equal(whole.hashes, token_hashes([k for d in docs for k, _ in doc_lines(d.text)]))
+    for kind in boilerplate.KINDS:
+        assert np.array_equal(chrome_stats(docs, CONFIG).keys[kind], whole.keys[kind])
+    keys = [k for d in docs for k, _ in doc_lines(d.text)]
+    assert np.array_equal(boilerplate._hashes(keys), token_hashes(keys))
     assert find_boilerplate(docs, CONFIG) == reference_boilerplate(docs, CONFIG)

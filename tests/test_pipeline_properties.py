@@ -21,7 +21,7 @@ from conftest import COPY, REWRITE, WIRE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.boilerplate import find_boilerplate
+from dedup.boilerplate import ChromeModel
 from dedup.config import NormalizeConfig
 from dedup.encoding import UTF8_SEQUENCE, reads_as_western
 from dedup.errors import InputError
@@ -208,9 +208,9 @@ FIELD = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(["http://[::1
 @given(st.lists(st.tuples(st.text(), FIELD, FIELD), max_size=6))
 def test_boilerplate_never_crashes_on_any_text_outlet_or_url(rows: list[tuple[str, str | None, str | None]]) -> None:
     docs = [Document(str(k), text, outlet=outlet, url=url) for k, (text, outlet, url) in enumerate(rows)]
-    found = find_boilerplate(docs, NormalizeConfig(outlet_boilerplate_min_docs=2))
-    for doc, prepared in zip(docs, prepare_all(docs, NormalizeConfig())):
-        assert found.corpus <= found.keys_for(doc)
+    model = ChromeModel(NormalizeConfig(outlet_boilerplate_min_docs=2, span_words=2, span_sample=1)).fit(docs)
+    for doc, prepared in zip(docs, prepare_all(docs, NormalizeConfig(), chrome=model)):
+        assert model.transform(doc).id == doc.id
         assert prepared.id == doc.id
 
 
