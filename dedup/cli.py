@@ -132,9 +132,9 @@ def cluster(
     """
     if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise InputError(output, "cannot write output: its directory does not exist")
-    if engine == "spark":
-        return cluster_on_spark(paths, fmt, output, quiet, master, coalesce)
     chrome = ChromeModel.load(chrome_file) if chrome_file is not None else None
+    if engine == "spark":
+        return cluster_on_spark(paths, fmt, output, quiet, master, coalesce, chrome, save_chrome)
     release_freed_arrays()
     skipped: list[InputError] = []
     bar = None if quiet or not sys.stderr.isatty() else StageBar()
@@ -149,39 +149,44 @@ def cluster(
     )
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
+    left_out(result, save_chrome)
+    with atomic_output(output, sys.stdout) as out:
+        WRITERS[fmt](result.verdicts, out)
+    if not quiet:
+        click.echo(summary(result.stats), err=True)
+
+
+def left_out(result: Any, save_chrome: str | None) -> None:
+    """Warn of the documents a run left out (either engine's result), and save its chrome model when asked."""
     all_chrome = set(result.chrome_only)
     for doc_id in result.skipped:
         why = "all page chrome" if doc_id in all_chrome else "empty text"
         click.echo(f"dedup: warning: {doc_id}: {why}, left out of clustering", err=True)
     if save_chrome is not None and result.chrome is not None:
         result.chrome.save(save_chrome)
-    with atomic_output(output, sys.stdout) as out:
-        WRITERS[fmt](result.verdicts, out)
-    if not quiet:
-        s = result.stats
-        click.echo(
-            f"dedup: {s['documents']} documents, {s['candidates']} candidate pairs, "
+
+
+def summary(s: dict[str, float]) -> str:
+    """The run's one-line summary for stderr."""
+    return (f"dedup: {s['documents']} documents, {s['candidates']} candidate pairs, "
             f"{s['links']} links, {s['clusters']} clusters"
-            + (f", {s['all_chrome']} all chrome" if s.get("all_chrome") else "") + stage_times(s), err=True)
+            + (f", {s['all_chrome']} all chrome" if s.get("all_chrome") else "") + stage_times(s))
 
 
 def cluster_on_spark(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, master: str,
-                     coalesce: bool) -> None:
+                     coalesce: bool, chrome: ChromeModel | None, save_chrome: str | None) -> None:
     """``dedup cluster --engine spark``: exit 2 naming the extra when PySpark is not installed."""
     try:
         from dedup.engines import spark
     except ImportError:
         click.echo("dedup: error: --engine spark needs the spark extra: pip install 'dedup[spark]'", err=True)
         sys.exit(2)
-    result, verdicts = spark.run(paths, output, master, coalesce)
-    for doc_id in result.skipped:
-        click.echo(f"dedup: warning: {doc_id}: empty text, left out of clustering", err=True)
+    result, verdicts = spark.run(paths, output, master, coalesce, chrome=chrome, keep_chrome=save_chrome is not None)
+    left_out(result, save_chrome)
     if verdicts is not None:
         WRITERS[fmt](verdicts, sys.stdout)
     if not quiet:
-        s = result.stats
-        click.echo(f"dedup: {s['documents']} documents, {s['candidates']} candidate pairs, {s['links']} links, "
-                   f"{s['clusters']} clusters{stage_times(s)}", err=True)
+        click.echo(summary(result.stats), err=True)
 
 
 @main.command()

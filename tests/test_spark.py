@@ -9,6 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -17,6 +18,7 @@ if shutil.which("java") is None:
     pytest.skip("Spark needs Java, and none is on PATH", allow_module_level=True)
 
 from benchmarks import synthetic  # noqa: E402
+from dedup.boilerplate import ChromeModel  # noqa: E402
 from dedup.cli import main  # noqa: E402
 from dedup.engines.spark import cluster_spark, session  # noqa: E402
 from dedup.pipeline import cluster_documents  # noqa: E402
@@ -24,6 +26,7 @@ from dedup.readers import read_corpus  # noqa: E402
 from dedup.report import verdict_record  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CHROME = Path(__file__).resolve().parent / "fixtures" / "chrome"
 REUTERS = Path(__file__).resolve().parent / "fixtures" / "bench" / "reut2-000.sgm"
 
 
@@ -83,3 +86,35 @@ def test_synthetic_corpus_of_5000_gets_the_local_verdicts(spark, tmp_path: Path)
     assert result.skipped == local.skipped
     assert {k: result.stats[k] for k in ("candidates", "links", "clusters")} == {
         k: local.stats[k] for k in ("candidates", "links", "clusters")}
+
+
+def _arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+@pytest.mark.slow
+def test_chrome_pages_get_the_local_verdicts_warnings_and_model(spark, tmp_path: Path) -> None:
+    pages = [str(CHROME / "all_chrome.jsonl")]
+    local = cluster_documents(read_corpus(pages), evidence=False, keep_chrome=True)
+    assert local.chrome_only
+    local.chrome.save(tmp_path / "local.npz")
+    out, model = tmp_path / "v.jsonl", tmp_path / "spark.npz"
+    run = CliRunner().invoke(main, ["cluster", "--engine", "spark", "--coalesce", *pages, "-o", str(out),
+                                    "--save-chrome", str(model)])
+    assert run.exit_code == 0, run.output
+    assert [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] == [
+        verdict_record(v) for v in local.verdicts]
+    for doc_id in local.chrome_only:
+        assert f"dedup: warning: {doc_id}: all page chrome, left out of clustering" in run.stderr
+    spark_arrays, local_arrays = _arrays(model), _arrays(tmp_path / "local.npz")
+    assert spark_arrays.keys() == local_arrays.keys()
+    assert all(np.array_equal(spark_arrays[k], local_arrays[k]) for k in local_arrays)
+    # Started from that model, over three partitions: the local run started from it.
+    saved = ChromeModel.load(model)
+    one = [str(CHROME / "cnn_gallery_captions.jsonl")]
+    again = cluster_spark(spark, one, partitions=3, chrome=saved, keep_chrome=True)
+    local_again = cluster_documents(read_corpus(one), evidence=False, chrome=saved, keep_chrome=True)
+    assert [v for _, v in again.verdicts.collect()] == list(local_again.verdicts)
+    assert (again.skipped, again.chrome_only) == (local_again.skipped, local_again.chrome_only)
+    assert again.chrome.documents == local_again.chrome.documents == saved.documents + 5

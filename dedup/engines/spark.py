@@ -3,13 +3,12 @@
 Every stage calls the engine's own functions on a partition at a time (numpy
 within the partition); Spark only moves their results between partitions:
 
-1. chrome: each partition's line-key hashes are counted by key across the
-   cluster; the driver applies ``boilerplate.chrome_hashes`` to the lines whose
-   key is frequent enough to be chrome (every other line of a document is
-   folded into one line that can never be), and reads the chrome's keys back
-   from the few documents carrying them;
-2. digests: ``pipeline.digest_documents`` (prepare, sign, digest, band keys)
-   per partition of consecutive documents;
+1. chrome: ``boilerplate.chrome_stats`` per partition of consecutive
+   documents; the driver adds them, in input order, to a chrome model
+   (``ChromeModel.update_stats``: a fresh one, or a copy of the one given), as
+   the local engine does with its chunks';
+2. digests: ``pipeline.digest_documents`` (prepare without the model's
+   ``Chrome``, broadcast; sign, digest, band keys) per partition;
 3. corpus statistics: stem and phrase document frequencies summed by key; a
    stem's column is the rank of its first appearance in input order, so the
    TF-IDF rows (``verify.tfidf``) are the local engine's to the last bit;
@@ -43,10 +42,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.background import load_background
-from dedup.boilerplate import LineStats, boilerplate_of, chrome_hashes, line_stats
+from dedup.boilerplate import ChromeModel, ChromeStats, chrome_stats
 from dedup.candidates import band_pairs
 from dedup.cluster import Member
-from dedup.config import Config
+from dedup.config import Config, NormalizeConfig
 from dedup.errors import InputError
 from dedup.pipeline import Laps, Part, PairSet, digest_documents, labelled
 from dedup.readers import iter_corpus
@@ -85,11 +84,16 @@ def session(master: str = "local[*]", app: str = "dedup", **conf: str) -> SparkS
 
 @dataclass(frozen=True)
 class SparkResult:
-    """Verdicts as (input position, verdict), sorted, and what the run counted and timed."""
+    """Verdicts as (input position, verdict), sorted, and what the run counted and timed.
+
+    ``skipped``, ``chrome_only`` and ``chrome`` are ``pipeline.Result``'s.
+    """
 
     verdicts: RDD
     skipped: tuple[str, ...]
     stats: dict[str, float] = field(default_factory=dict)
+    chrome_only: tuple[str, ...] = ()
+    chrome: ChromeModel | None = None
 
 
 # ---------------------------------------------------------------- reading
@@ -208,55 +212,17 @@ def _sorted_part(items: Iterable[tuple[int, Document]]) -> tuple[np.ndarray, lis
     return np.array([p for p, _ in ordered], dtype=np.int64), [d for _, d in ordered]
 
 
-def _line_counts(items: Iterable[tuple[int, Document]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    stats = line_stats(_sorted_part(items)[1])
-    yield np.unique(stats.hashes, return_counts=True)
+def _chrome_stats(items: Iterable[tuple[int, Document]], config: NormalizeConfig) -> Iterator[ChromeStats]:
+    yield chrome_stats(_sorted_part(items)[1], config)
 
 
-def _frequent_lines(pid: int, items: Iterable[tuple[int, Document]], frequent: Any) -> Iterator[tuple]:
-    """A partition's line stats with only the lines of frequent keys; the rest of a document's words
-    become one line whose hash no other document has, so chrome_hashes decides alike."""
-    positions, docs = _sorted_part(items)
-    stats = line_stats(docs)
-    keep = np.isin(stats.hashes, frequent.value)
-    owner = np.repeat(np.arange(positions.size), stats.lines)
-    rest = np.bincount(owner[~keep], stats.words[~keep], positions.size).astype(np.int32)
-    filler = ~np.uint64(0) - positions.astype(np.uint64)
-    hashes = np.r_[stats.hashes[keep], filler[rest > 0]]
-    words = np.r_[stats.words[keep], rest[rest > 0]]
-    line_owner = np.r_[owner[keep], np.flatnonzero(rest > 0)]
-    order = np.argsort(line_owner, kind="stable")
-    lines = np.bincount(line_owner, minlength=positions.size).astype(np.int32)
-    yield pid, LineStats(hashes[order], words[order].astype(np.int32), lines, stats.outlet_names, stats.outlets)
+def _chrome(docs: RDD, config: Config, chrome: ChromeModel | None) -> ChromeModel:
+    """The corpus' chrome learned as ``pipeline`` learns it: partitions' stats in input order, on top of ``chrome``.
 
-
-class _Fetched(Sequence[Document]):
-    """The few documents ``boilerplate_of`` reads, by input position, in a corpus of ``n``."""
-
-    def __init__(self, docs: dict[int, Document], n: int) -> None:
-        self._docs, self._n = docs, n
-
-    def __len__(self) -> int:
-        return self._n
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._docs[int(index)]
-
-
-def _boilerplate(docs: RDD, n: int, config: Config) -> Any:
-    """The corpus' chrome, as ``boilerplate.find_boilerplate`` finds it."""
-    normalize = config.normalize
-    least = max(1, min(normalize.boilerplate_min_docs, normalize.outlet_boilerplate_min_docs))
-    buckets = docs.getNumPartitions()
-    counts = _table(docs.mapPartitions(_line_counts), buckets)
-    frequent = counts.map(lambda kv: kv[1][0][kv[1][1] >= least]).collect()
-    shared = docs.context.broadcast(np.sort(np.concatenate([np.empty(0, np.uint64), *frequent])))
-    chunks = docs.mapPartitionsWithIndex(partial(_frequent_lines, frequent=shared)).collect()
-    chrome = chrome_hashes([c for _, c in sorted(chunks, key=lambda x: x[0])], normalize)
-    wanted = set(chrome.documents.tolist())
-    found = dict(docs.filter(lambda x: x[0] in wanted).collect())
-    shared.unpersist()
-    return boilerplate_of(_Fetched(found, n), chrome)
+    The stats come to the driver a partition at a time (``toLocalIterator`` keeps the partitions' order).
+    """
+    model = chrome.copy() if chrome is not None else ChromeModel(config.normalize)
+    return model.update_stats(docs.mapPartitions(partial(_chrome_stats, config=config.normalize)).toLocalIterator())
 
 
 # ---------------------------------------------------------------- 2. digests
@@ -264,19 +230,21 @@ def _boilerplate(docs: RDD, n: int, config: Config) -> Any:
 
 @dataclass(frozen=True)
 class _Chunk:
-    """A partition digested: the input positions and members of its documents with text, and their ``Part``."""
+    """A partition digested: the input positions and members of its documents with text, and their ``Part``;
+    ``skipped``: (position, id, all chrome) of the others."""
 
     positions: np.ndarray
     members: tuple[Member, ...]
     part: Part
-    skipped: tuple[tuple[int, str], ...]
+    skipped: tuple[tuple[int, str, bool], ...]
 
 
-def _digested(pid: int, items: Iterable[tuple[int, Document]], boilerplate: Any, config: Config) -> Iterator:
+def _digested(pid: int, items: Iterable[tuple[int, Document]], chrome: Any, config: Config) -> Iterator:
     positions, docs = _sorted_part(items)
-    part = digest_documents(docs, boilerplate.value, config)
+    part = digest_documents(docs, chrome.value, config)
     members = tuple(Member.of(d) for d, kept in zip(docs, part.kept.tolist()) if kept)
-    skipped = tuple((p, d.id) for p, d, kept in zip(positions.tolist(), docs, part.kept.tolist()) if not kept)
+    skipped = tuple((p, d.id, only) for p, d, kept, only in zip(positions.tolist(), docs, part.kept.tolist(),
+                                                                 part.chrome_only.tolist()) if not kept)
     yield pid, _Chunk(positions[part.kept], members, part, skipped)
 
 
@@ -587,10 +555,12 @@ def _labelled(rows: RDD, matches: RDD, comps: RDD, config: Config, width: int, g
 
 
 def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Config(),
-                  partitions: int = 0, progress: Callable[[str], None] | None = None) -> SparkResult:
+                  partitions: int = 0, progress: Callable[[str], None] | None = None,
+                  chrome: ChromeModel | None = None, keep_chrome: bool = False) -> SparkResult:
     """Cluster the documents of ``paths`` on Spark: the local engine's verdicts, in input order.
 
-    ``progress`` is told when each stage ends, with its seconds.
+    ``progress`` is told when each stage ends, with its seconds. ``chrome`` and
+    ``keep_chrome`` are ``pipeline.cluster_documents``'.
     """
     lap = Laps(progress)
     sc = spark.sparkContext
@@ -605,13 +575,17 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
     docs.count()
     indexed.unpersist()
     lap("read")
-    boilerplate = sc.broadcast(_boilerplate(docs, n, config))
+    model = _chrome(docs, config, chrome)
+    learned = sc.broadcast(model.chrome)
+    if not keep_chrome:
+        model = None
     lap("chrome")
-    chunks = docs.mapPartitionsWithIndex(partial(_digested, boilerplate=boilerplate, config=config)).persist(
+    chunks = docs.mapPartitionsWithIndex(partial(_digested, chrome=learned, config=config)).persist(
         StorageLevel.MEMORY_AND_DISK)
     n_kept = chunks.map(lambda kv: kv[1].positions.size).sum()
     skipped = sorted(chunks.flatMap(lambda kv: kv[1].skipped).collect())
     docs.unpersist()
+    learned.unpersist()
     lap("digest")
     stems = _table(chunks.map(_stem_counts), parts).persist(StorageLevel.MEMORY_AND_DISK)
     firsts = np.sort(np.concatenate([np.empty(0, np.int64), *stems.map(lambda kv: kv[1][2]).collect()]))
@@ -645,10 +619,11 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
         if n_kept else (0, 0, 0)
     links = matches.filter(lambda m: m[2].linked).count() + counted[2]
     lap("label")
-    stats = {"documents": n, "skipped": len(skipped), "candidates": int(n_pairs or 0), "matches": n_matches,
+    all_chrome = tuple(doc_id for _, doc_id, only in skipped if only)
+    stats = {"documents": n, "skipped": len(skipped), "all_chrome": len(all_chrome), "candidates": int(n_pairs or 0), "matches": n_matches,
              "links": links, "clusters": counted[1], **lap.timings}
     ordered = verdicts.map(lambda v: (v[0], v[1])).sortByKey(numPartitions=parts)
-    return SparkResult(ordered, tuple(doc_id for _, doc_id in skipped), stats)
+    return SparkResult(ordered, tuple(doc_id for _, doc_id, _ in skipped), stats, all_chrome, model)
 
 
 def _range_of(pos: int, n: int, parts: int) -> int:
@@ -688,7 +663,8 @@ def write_verdicts(spark: SparkSession, result: SparkResult, output: str, coales
 
 
 def run(paths: Sequence[str], output: str | None, master: str, coalesce: bool = False,
-        config: Config = Config(), partitions: int = 0) -> tuple[SparkResult, list[Verdict] | None]:
+        config: Config = Config(), partitions: int = 0, chrome: ChromeModel | None = None,
+        keep_chrome: bool = False) -> tuple[SparkResult, list[Verdict] | None]:
     """What ``dedup cluster --engine spark`` does: cluster, then write to ``output``, or return the verdicts.
 
     A session already running (a notebook's, a test's) is used and left running.
@@ -696,7 +672,7 @@ def run(paths: Sequence[str], output: str | None, master: str, coalesce: bool = 
     running = SparkSession.getActiveSession()
     spark = running or session(master)
     try:
-        result = cluster_spark(spark, paths, config, partitions)
+        result = cluster_spark(spark, paths, config, partitions, chrome=chrome, keep_chrome=keep_chrome)
         if output is None:
             return result, [v for _, v in result.verdicts.toLocalIterator()]
         write_verdicts(spark, result, output, coalesce)
