@@ -125,7 +125,8 @@ def cluster(
     Example:
       dedup cluster seeds/ --format jsonl
     """
-    if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+    remote = engine == "spark" and output is not None and "://" in output
+    if output is not None and not remote and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise InputError(output, "cannot write output: its directory does not exist")
     if engine == "spark":
         return cluster_on_spark(paths, fmt, output, quiet, master, coalesce)
