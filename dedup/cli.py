@@ -130,7 +130,8 @@ def cluster(
     Example:
       dedup cluster seeds/ --format jsonl
     """
-    if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+    remote = engine == "spark" and output is not None and "://" in output
+    if output is not None and not remote and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise InputError(output, "cannot write output: its directory does not exist")
     chrome = ChromeModel.load(chrome_file) if chrome_file is not None else None
     if engine == "spark":

@@ -396,6 +396,9 @@ def test_start_up_imports_neither_scikit_learn_nor_datasketch() -> None:
 def test_spark_engine_without_pyspark_names_the_extra(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "pyspark", None)
     monkeypatch.delitem(sys.modules, "dedup.engines.spark", raising=False)
+    import dedup.engines
+
+    monkeypatch.delattr(dedup.engines, "spark", raising=False)
     seeds = str(Path(__file__).resolve().parent.parent / "seeds")
     result = CliRunner().invoke(main, ["cluster", "--engine", "spark", seeds])
     assert result.exit_code == 2

@@ -64,6 +64,9 @@ except ImportError as err:  # pragma: no cover - the CLI checks first
 DOCS_PER_PARTITION = 2000
 _FIELDS = ("id", "text", "title", "outlet", "url", "published")
 _NEVER = np.iinfo(np.int64).max
+# Kept stages go to the executors' disks: held in the JVM heap, 100,000 documents' rows and digests
+# overflowed a 4 GiB local executor.
+_KEEP = StorageLevel.DISK_ONLY
 
 
 def session(master: str = "local[*]", app: str = "dedup", **conf: str) -> SparkSession:
@@ -439,7 +442,7 @@ def _candidates(chunks: RDD, config: Config, buckets: int) -> RDD:
     """Candidate document pairs (positions, a < b) as arrays, one per bucket of pairs."""
     found = chunks.flatMap(partial(_band_rows, buckets=buckets)).groupByKey(buckets).flatMap(
         partial(_bucket_pairs, max_bucket=config.candidates.max_bucket, buckets=buckets)).persist(
-        StorageLevel.MEMORY_AND_DISK)
+        _KEEP)
     doc = found.filter(lambda x: x[0] == "doc").map(lambda x: x[1])
     cand = config.candidates
     passage = found.filter(lambda x: x[0] == "pas").map(lambda x: (x[1], x[2])).reduceByKey(
@@ -471,7 +474,7 @@ def _verify_block(kv: tuple[int, tuple[Iterable, Iterable]], config: Config, wid
 def _verified(chunks_rows: RDD, pairs: RDD, config: Config, width: int, blocks: int) -> RDD:
     """The candidate pairs verified: (pos a, pos b, Match) for those that share text."""
     keyed = pairs.flatMap(lambda p: ((b, part[1]) for b, part in _split(p[:, 0], blocks, p)))
-    keyed = keyed.persist(StorageLevel.MEMORY_AND_DISK)
+    keyed = keyed.persist(_KEEP)
     wanted = keyed.flatMap(lambda kv: ((int(pos), kv[0]) for pos in np.unique(kv[1]).tolist())).distinct()
     rows = wanted.join(chunks_rows).map(lambda x: (x[1][0], x[1][1]))
     return keyed.cogroup(rows, blocks).flatMap(partial(_verify_block, config=config, width=width))
@@ -501,7 +504,7 @@ def components(spark: SparkSession, edges: RDD) -> RDD:
         labels = new
         if not changed:
             break
-    out = labels.rdd.map(lambda r: (r["node"], r["label"])).persist(StorageLevel.MEMORY_AND_DISK)
+    out = labels.rdd.map(lambda r: (r["node"], r["label"])).persist(_KEEP)
     out.count()
     graph.unpersist()
     return out
@@ -564,14 +567,14 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
     """
     lap = Laps(progress)
     sc = spark.sparkContext
-    indexed = read_documents(spark, paths).persist(StorageLevel.MEMORY_AND_DISK)
+    indexed = read_documents(spark, paths).persist(_KEEP)
     n = indexed.count()
     duplicate = indexed.map(lambda x: (x[1].id, 1)).reduceByKey(add).filter(lambda kv: kv[1] > 1).take(1)
     if duplicate:
         raise InputError(duplicate[0][0], f"duplicate document id {duplicate[0][0]!r}")
     parts = partitions or max(sc.defaultParallelism, -(-n // DOCS_PER_PARTITION))
     docs = indexed.partitionBy(parts, partial(_range_of, n=max(n, 1), parts=parts)).persist(
-        StorageLevel.MEMORY_AND_DISK)
+        _KEEP)
     docs.count()
     indexed.unpersist()
     lap("read")
@@ -580,14 +583,13 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
     if not keep_chrome:
         model = None
     lap("chrome")
-    chunks = docs.mapPartitionsWithIndex(partial(_digested, chrome=learned, config=config)).persist(
-        StorageLevel.MEMORY_AND_DISK)
+    chunks = docs.mapPartitionsWithIndex(partial(_digested, chrome=learned, config=config)).persist(_KEEP)
     n_kept = chunks.map(lambda kv: kv[1].positions.size).sum()
     skipped = sorted(chunks.flatMap(lambda kv: kv[1].skipped).collect())
     docs.unpersist()
     learned.unpersist()
     lap("digest")
-    stems = _table(chunks.map(_stem_counts), parts).persist(StorageLevel.MEMORY_AND_DISK)
+    stems = _table(chunks.map(_stem_counts), parts).persist(_KEEP)
     firsts = np.sort(np.concatenate([np.empty(0, np.int64), *stems.map(lambda kv: kv[1][2]).collect()]))
     width = max(firsts.size, 1)
     ranks = sc.broadcast(firsts)
@@ -600,21 +602,21 @@ def cluster_spark(spark: SparkSession, paths: Sequence[str], config: Config = Co
     empty = (np.empty(0, np.uint64), np.empty(0, np.int64))
     rows = chunks.leftOuterJoin(stem_answers).leftOuterJoin(phrase_answers).flatMap(
         lambda kv: _rows(kv[1][0][0], kv[1][0][1] or (*empty, np.empty(0, np.int64)), kv[1][1] or empty,
-                         total, width)).persist(StorageLevel.MEMORY_AND_DISK)
+                         total, width)).persist(_KEEP)
     rows.count()
     stems.unpersist()
     lap("statistics")
-    pairs = _candidates(chunks, config, parts).persist(StorageLevel.MEMORY_AND_DISK)
+    pairs = _candidates(chunks, config, parts).persist(_KEEP)
     n_pairs = pairs.map(len).sum()
     chunks.unpersist()
     lap("candidates")
     matches = _verified(rows, pairs, config, width, parts) if n_pairs else sc.emptyRDD()
-    matches = matches.persist(StorageLevel.MEMORY_AND_DISK)
+    matches = matches.persist(_KEEP)
     n_matches = matches.count()
     lap("verify")
     comps = components(spark, matches.filter(lambda m: m[2].linked and not m[2].tail_only).map(lambda m: m[:2]))
     lap("components")
-    verdicts = _labelled(rows, matches, comps, config, width, parts).persist(StorageLevel.MEMORY_AND_DISK)
+    verdicts = _labelled(rows, matches, comps, config, width, parts).persist(_KEEP)
     counted = verdicts.map(lambda v: (1, int(v[2] > 1), v[3])).reduce(lambda a, b: tuple(x + y for x, y in zip(a, b))) \
         if n_kept else (0, 0, 0)
     links = matches.filter(lambda m: m[2].linked).count() + counted[2]
