@@ -134,7 +134,7 @@ def bucket_pairs(columns: Iterator[np.ndarray] | np.ndarray, max_bucket: int) ->
     n = 0
     for band, column in enumerate(columns):
         n = max(n, column.size)
-        found += _band_pairs(column, max_bucket)
+        found += band_pairs(column, max_bucket)
         if band % _MERGE_EVERY == _MERGE_EVERY - 1:
             merged, bands = _merge(merged, bands, found, n)
             found = []
@@ -151,7 +151,7 @@ def _merge(merged: np.ndarray, bands: np.ndarray, found: list[np.ndarray], n: in
     return merged, counts.astype(np.int64)
 
 
-def _band_pairs(column: np.ndarray, max_bucket: int) -> list[np.ndarray]:
+def band_pairs(column: np.ndarray, max_bucket: int) -> list[np.ndarray]:
     """Pairs of rows with equal keys in one band: all pairs in small buckets, a star in large ones."""
     order = np.argsort(column, kind="stable")
     sorted_keys = column[order]
@@ -258,7 +258,7 @@ def _spill_band(column: np.ndarray | Path, directory: Path | None, owner: np.nda
     """One band's colliding passage pairs of different documents, as passage-pair keys in ``_PARTS`` parts."""
     owners = _loaded(owner)
     parts: list[list[np.ndarray]] = [[] for _ in range(_PARTS)]
-    for found in _band_pairs(_loaded(column), max_bucket):
+    for found in band_pairs(_loaded(column), max_bucket):
         docs = owners[found]
         apart = docs[:, 0] != docs[:, 1]
         keys = _pair_keys(found[apart], max(owners.size, 1))

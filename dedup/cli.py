@@ -187,6 +187,11 @@ def main() -> None:
               help="Processes to use; 0 picks all cores for large corpora. The output is the same for any number.")
 @click.option("--skip-bad", is_flag=True,
               help="Skip bad records (and unreadable files among several) instead of stopping; list them on stderr.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Run here, or on Spark (the spark extra): same verdicts; -o is then a directory of parts "
+                   "(JSONL, or Parquet when it ends in .parquet).")
+@click.option("--master", default="local[*]", show_default=True, help="Spark master URL (--engine spark).")
+@click.option("--coalesce", is_flag=True, help="With --engine spark, write -o as one file, not a directory of parts.")
 @chrome_option("A saved chrome model (--save-chrome) to start from; the corpus' own chrome is learned on top.")
 @click.option("--save-chrome", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help="Save the chrome model this run learned (.npz), for --chrome of later runs and compare.")
@@ -194,7 +199,8 @@ def main() -> None:
 @tuning_options
 def cluster(
     paths: tuple[str, ...], fmt: str | None, output: str | None, show_all: bool, quiet: bool, workers: int,
-    skip_bad: bool, chrome: ChromeModel | None, save_chrome: str | None, fields: Fields, config: Config,
+    skip_bad: bool, engine: str, master: str, coalesce: bool, chrome: ChromeModel | None, save_chrome: str | None,
+    fields: Fields, config: Config,
 ) -> None:
     """Cluster documents by wire origin and label each one.
 
@@ -209,6 +215,10 @@ def cluster(
       dedup cluster articles.csv --id-field guid --text-field body -f jsonl
     """
     fmt, note = output_format(fmt, output, "table")
+    if engine == "spark":
+        if output is not None and "://" not in output and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+            raise InputError(output, "cannot write output: its directory does not exist")
+        return cluster_on_spark(paths, fmt, output, quiet, master, coalesce, chrome, save_chrome)
     check_output(fmt, output)
     release_freed_arrays()
     skipped: list[InputError] = []
@@ -230,29 +240,49 @@ def cluster(
             chrome=chrome,
             keep_chrome=save_chrome is not None,
         )
-    warn_skipped(result, skipped)
-    if save_chrome is not None and result.chrome is not None:
-        result.chrome.save(save_chrome)
+    warn_skipped(result, skipped, save_chrome)
     if not result.verdicts:
         click.echo("dedup: warning: no documents with text to cluster; the output is empty", err=True)
     with written(fmt, note, output, quiet) as out:
         write_verdicts(fmt, result.verdicts, out, headings, show_all)
     if not quiet:
-        s = result.stats
-        click.echo(
-            f"dedup: {plural(s['documents'], 'document')}, {plural(s['candidates'], 'candidate pair')}, "
-            f"{plural(s['links'], 'link')}, {plural(s['clusters'], 'cluster')}"
-            + (f", {s['all_chrome']} all chrome" if s.get("all_chrome") else "") + stage_times(s), err=True)
+        click.echo(summary(result.stats), err=True)
 
 
-def warn_skipped(result: Result, skipped: Sequence[InputError]) -> None:
-    """On stderr: the bad records skipped, and each document left out (empty, or all page chrome)."""
+def warn_skipped(result: Any, skipped: Sequence[InputError], save_chrome: str | None = None) -> None:
+    """On stderr: the bad records skipped and each document left out (empty, or all page chrome), of either
+    engine's result; then its chrome model saved when asked."""
     if skipped:
         click.echo(f"dedup: {describe_skipped(skipped)}", err=True)
     all_chrome = set(result.chrome_only)
     for doc_id in result.skipped:
         why = "all page chrome" if doc_id in all_chrome else "empty text"
         click.echo(f"dedup: warning: {doc_id}: {why}, left out of clustering", err=True)
+    if save_chrome is not None and result.chrome is not None:
+        result.chrome.save(save_chrome)
+
+
+def summary(s: dict[str, float]) -> str:
+    """The run's one-line summary for stderr."""
+    return (f"dedup: {plural(s['documents'], 'document')}, {plural(s['candidates'], 'candidate pair')}, "
+            f"{plural(s['links'], 'link')}, {plural(s['clusters'], 'cluster')}"
+            + (f", {s['all_chrome']} all chrome" if s.get("all_chrome") else "") + stage_times(s))
+
+
+def cluster_on_spark(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool, master: str,
+                     coalesce: bool, chrome: ChromeModel | None, save_chrome: str | None) -> None:
+    """``dedup cluster --engine spark``: exit 2 naming the extra when PySpark is not installed."""
+    try:
+        from dedup.engines import spark
+    except ImportError:
+        click.echo("dedup: error: --engine spark needs the spark extra: pip install 'dedup[spark]'", err=True)
+        sys.exit(2)
+    result, verdicts = spark.run(paths, output, master, coalesce, chrome=chrome, keep_chrome=save_chrome is not None)
+    warn_skipped(result, [], save_chrome)
+    if verdicts is not None:
+        write_verdicts(fmt, verdicts, sys.stdout)
+    if not quiet:
+        click.echo(summary(result.stats), err=True)
 
 
 @main.command()

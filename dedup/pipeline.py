@@ -150,7 +150,7 @@ def _prepare(doc: Document, chrome: Chrome, config: NormalizeConfig) -> Prepared
 
 
 @dataclass(frozen=True)
-class _Part:
+class Part:
     """What a worker returns for a run of documents: the verification digest and LSH band keys of those
     with text (``kept``), for documents and for passages."""
 
@@ -166,12 +166,17 @@ def _chrome_stats(extent: tuple[str, int, int], config: NormalizeConfig) -> Chro
     return chrome_stats(read_extent(*extent), config)
 
 
-def _digest_chunk(extent: tuple[str, int, int], chrome: Chrome, config: Config) -> _Part:
+def _digest_chunk(extent: tuple[str, int, int], chrome: Chrome, config: Config) -> Part:
     """Prepare, sign and digest one run of spooled documents (in a worker)."""
-    prepared = _prepare_chunk(read_extent(*extent), chrome, config.normalize)
+    return digest_documents(read_extent(*extent), chrome, config)
+
+
+def digest_documents(docs: Sequence[Document], chrome: Chrome, config: Config) -> Part:
+    """Prepare, sign and digest a run of documents: what either engine keeps of them (pure)."""
+    prepared = _prepare_chunk(docs, chrome, config.normalize)
     kept = [p for p in prepared if p.words]
     signed = sign(kept, config.signature)
-    return _Part(
+    return Part(
         kept=np.fromiter((bool(p.words) for p in prepared), dtype=bool, count=len(prepared)),
         chrome_only=np.fromiter((not p.words and bool(words(p.doc.text)) for p in prepared), bool, len(prepared)),
         digest=digest(kept, (signed.shingles, signed.shingle_rows)),
@@ -235,7 +240,7 @@ def _digest_corpus(
     return _Corpus(features, documents, passages, owner, *flags, model)
 
 
-class _PairSet:
+class PairSet:
     """Document pairs (positions) as sorted int64 keys: a set that stays small for millions of pairs.
 
     Each batch added stays a sorted array of its own: labelling adds a few
@@ -261,6 +266,22 @@ def _holds(keys: np.ndarray, key: int) -> bool:
     """Whether the sorted array ``keys`` holds ``key``."""
     at = int(np.searchsorted(keys, key))
     return at < keys.size and int(keys[at]) == key
+
+
+class Laps:
+    """The seconds of each stage, as ``seconds_<stage>`` stats; ``progress`` is told as each ends."""
+
+    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
+        self.timings: dict[str, float] = {}
+        self._progress = progress
+        self._clock = time.perf_counter()
+
+    def __call__(self, stage: str, done: str | None = None) -> None:
+        now = time.perf_counter()
+        self.timings[f"seconds_{stage}"] = round(now - self._clock, 4)
+        self._clock = now
+        if self._progress is not None:
+            self._progress(f"{done or stage} ({self.timings[f'seconds_{stage}']:.1f} s)")
 
 
 def cluster_documents(
@@ -289,17 +310,7 @@ def cluster_documents(
     learns the corpus' chrome on top of it, in a copy, which ``Result.chrome``
     holds with ``keep_chrome`` (to save it; otherwise its counts are freed early).
     """
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str, done: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[f"seconds_{stage}"] = round(now - clock, 4)
-        clock = now
-        if progress is not None:
-            progress(f"{done} ({timings[f'seconds_{stage}']:.1f} s)")
-
+    lap = Laps(progress)
     model = background if background is not None else load_background()
     with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
         spool, members, corpus, workers = _read_and_digest(
@@ -332,7 +343,7 @@ def cluster_documents(
         "candidates": len(pairs),
         "links": links,
         "clusters": sum(len(c.members) > 1 for c in clusters),
-        **timings,
+        **lap.timings,
     }
     return Result(tuple(verdicts), tuple(clusters), tuple(matches), skipped, stats, all_chrome, learned)
 
@@ -367,9 +378,9 @@ Check = Callable[[np.ndarray], list[Match]]
 
 def _verified(
     check: Check, pairs: np.ndarray, n_docs: int, workers: int, advance: Advance | None
-) -> tuple[list[Match], int, _PairSet]:
+) -> tuple[list[Match], int, PairSet]:
     """The candidate pairs verified: the matches that share text, the number of links and the pairs verified."""
-    verified = _PairSet(n_docs)
+    verified = PairSet(n_docs)
     matches: list[Match] = []
     links = 0
     for done, (found, linked) in _verified_blocks(check, pairs, workers):
@@ -382,7 +393,7 @@ def _verified(
 
 
 def label_verifying(
-    check: Check, ids: Sequence[str], members: list[Member], matches: list[Match], verified: _PairSet,
+    check: Check, ids: Sequence[str], members: list[Member], matches: list[Match], verified: PairSet,
     config: LabelConfig, links: int,
 ) -> tuple[Labelling, int]:
     """Label the corpus, verifying the pairs labelling asks about (``matches`` grows with those that share text).

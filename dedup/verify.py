@@ -38,6 +38,8 @@ _PAIR_BLOCK = 5000
 # Shingle hashes keep their top bits as sparse-matrix columns: a chance
 # collision inside one pair's ~400 shingles has odds near 1e-4.
 _SHINGLE_BITS = 30
+# The width of the shingle rows (one column per hash prefix).
+SHINGLE_COLUMNS = 1 << _SHINGLE_BITS
 # Distinct phrases counted before the running phrase counts are merged.
 _MERGE_PHRASES = 1 << 23
 # Character n-grams of stems (with boundary marks): their length, and the bits
@@ -281,8 +283,8 @@ class FeatureBuilder:
             replace(
                 part,
                 vocabulary=(),
-                documents=_recolumned(part.documents, to_global),
-                passages=_recolumned(part.passages, to_global),
+                documents=recolumned(part.documents, to_global),
+                passages=recolumned(part.passages, to_global),
                 phrase_df=(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)),
                 texts=() if self._texts is not None else part.texts,
             )
@@ -313,8 +315,8 @@ class FeatureBuilder:
         phrase_idf = self._phrase_idf(n)
         field = {name: [getattr(p, name) for p in parts] for name in Digest.__dataclass_fields__}
         del parts
-        documents = _stacked([_tfidf(m, idf, width)[0] for m in _drained(field["documents"])], width)
-        rows = [_tfidf(m, idf, width) for m in _drained(field["passages"])]
+        documents = _stacked([tfidf(m, idf, width)[0] for m in _drained(field["documents"])], width)
+        rows = [tfidf(m, idf, width) for m in _drained(field["passages"])]
         weights = np.concatenate([w for _, w in rows]) if rows else np.empty(0)
         passages = _stacked([m for m, _ in _drained(rows)], width)
         counts = _joined(field["counts"], np.int64)
@@ -382,6 +384,8 @@ def stem_grams(stems: Sequence[str], width: int | None = None) -> sp.csr_matrix:
     norms = np.sqrt(np.bincount(np.repeat(np.arange(width), counts), out.data.astype(np.float64) ** 2, minlength=width))
     out.data = (out.data / np.repeat(np.where(norms > 0, norms, 1.0), counts)).astype(np.float32)
     return out
+
+
 def phrase_counts(background: Background) -> tuple[np.ndarray, np.ndarray]:
     """The background's phrase document frequencies keyed by phrase hash: sorted keys and their counts."""
     keys = token_hashes(list(background.phrase_df))
@@ -390,7 +394,7 @@ def phrase_counts(background: Background) -> tuple[np.ndarray, np.ndarray]:
     return keys[order], counts[order]
 
 
-def _recolumned(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+def recolumned(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
     """Count rows with column ``c`` moved to ``columns[c]`` (the width is set when the vocabulary is complete)."""
     width = int(columns.max(initial=0)) + 1
     out = sp.csr_matrix((counts.data, columns[counts.indices], counts.indptr), shape=(counts.shape[0], width))
@@ -415,7 +419,7 @@ def _joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype=dtype)
 
 
-def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, width: int) -> tuple[sp.csr_matrix, np.ndarray]:
+def tfidf(counts: sp.csr_matrix, idf: np.ndarray, width: int) -> tuple[sp.csr_matrix, np.ndarray]:
     """Sublinear TF-IDF rows of count rows, l2-normalized (float32), ``width`` columns wide, and each row's mass."""
     vals = (1.0 + np.log(counts.data.astype(np.float64))) * idf[counts.indices]
     rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))

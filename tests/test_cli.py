@@ -690,3 +690,15 @@ def test_start_up_imports_neither_scikit_learn_nor_datasketch() -> None:
     code = "import sys, dedup.cli; print(sorted({'sklearn', 'datasketch'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_spark_engine_without_pyspark_names_the_extra(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.delitem(sys.modules, "dedup.engines.spark", raising=False)
+    import dedup.engines
+
+    monkeypatch.delattr(dedup.engines, "spark", raising=False)
+    seeds = str(Path(__file__).resolve().parent.parent / "seeds")
+    result = CliRunner().invoke(main, ["cluster", "--engine", "spark", seeds])
+    assert result.exit_code == 2
+    assert "pip install 'dedup[spark]'" in result.output
