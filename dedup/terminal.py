@@ -148,7 +148,8 @@ def _draw_comparison(console: Console, c: Comparison) -> None:
     m = c.match
     for side, doc in (("A", c.a), ("B", c.b)):
         about = " - ".join(x for x in (doc.outlet, doc.title) if x)
-        console.print(Text.assemble((f"{side}  ", "bold"), (doc.id, "bold"), f"  {about}" if about else ""))
+        console.print(Text.assemble((f"{side}  ", "bold"), (doc.id, "bold"), f"  {about}" if about else ""),
+                      no_wrap=True, overflow="ellipsis")
     console.print()
     if c.derived is None:
         verdict = "independent: neither derives from the other (not linked)"
@@ -160,17 +161,17 @@ def _draw_comparison(console: Console, c: Comparison) -> None:
     for _ in range(4):
         scores.add_column(no_wrap=True)
     scores.add_column(style="dim")
-    scores.add_row("score", f"{s['score']:.2f}", "", "", "the larger of containment and reuse, either way")
+    scores.add_row("score", f"{s['score']:.2f}", "", "", "the larger of containment and reuse")
     scores.add_row("containment", f"A in B {s['containment_ab']:.2f}", f"B in A {s['containment_ba']:.2f}", "",
-                   "share of one's word 5-grams found in the other")
+                   "word 5-grams of one found in the other")
     scores.add_row("reuse", f"A {s['reuse_ab']:.2f}", f"B {s['reuse_ba']:.2f}", "",
-                   "share of content in passages reused from the other")
+                   "content in passages reused from the other")
     scores.add_row("verbatim", f"A {s['verbatim_ab']:.2f}", f"B {s['verbatim_ba']:.2f}", "",
-                   "share of the aligned content the other keeps word for word")
+                   "aligned content the other keeps word for word")
     scores.add_row("jaccard", f"{s['jaccard']:.2f}", "cosine", f"{s['cosine']:.2f}",
-                   "word 5-gram overlap; TF-IDF similarity of the whole texts")
+                   "5-gram overlap; TF-IDF similarity of the texts")
     scores.add_row("paraphrase", f"{s['paraphrase_distance']:.2f}", "passages", str(s["reused_passages"]),
-                   "distance of the reused passages' wording (0: copied); their number")
+                   "rewording of the reused passages (0: copied)")
     if m.tail_only:
         scores.add_row("tail only", "yes", "", "", "shared text only in a story appended below one page")
     console.print(scores)
@@ -268,5 +269,5 @@ class StageProgress:
         for task in self.tasks.values():
             self.progress.remove_task(task)
         self.tasks.clear()
-        self.progress.console.print(f"dedup: {summary}", markup=False, highlight=False)
         self.progress.refresh()
+        self.progress.console.print(f"dedup: {summary}", markup=False, highlight=False)
